@@ -1,0 +1,50 @@
+import { createWriteStream, existsSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { once } from 'node:events';
+import Database from 'better-sqlite3';
+import type { Command } from 'commander';
+import { InputError, UnknownStudyError } from '../../shared/errors.js';
+import { choiceOption, dbOption } from './arguments.js';
+import { formatCsv } from './format.js';
+
+async function write(out: Writable, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
+}
+
+export function registerExportCommand(program: Command): void {
+  program
+    .command('export')
+    .description("export a study's rows of the task_results view")
+    .argument('<study>', 'study name')
+    .addOption(dbOption())
+    .addOption(choiceOption('--format <format>', 'output format', ['csv', 'jsonl'] as const, 'csv'))
+    .option('--out <file>', 'write to a file instead of stdout')
+    .action(async (study: string, flags: { db: string; format: 'csv' | 'jsonl'; out?: string }) => {
+      if (!existsSync(flags.db)) throw new InputError(`no result database at ${flags.db}`);
+      const db = new Database(flags.db, { readonly: true, fileMustExist: true });
+      try {
+        if (db.prepare('SELECT 1 FROM studies WHERE study = ?').get(study) === undefined) {
+          throw new UnknownStudyError(study);
+        }
+        const stmt = db.prepare(
+          'SELECT * FROM task_results WHERE study = ? ORDER BY target, dim, width, seed',
+        );
+        const columns = stmt.columns().map((c) => c.name);
+        const out: Writable =
+          flags.out === undefined ? process.stdout : createWriteStream(flags.out);
+        if (flags.format === 'csv') await write(out, `${formatCsv(columns, [])}\n`);
+        // Rows stream from SQLite one by one, so a study of any size exports in constant memory.
+        for (const row of stmt.iterate(study) as Iterable<Record<string, unknown>>) {
+          const line =
+            flags.format === 'csv' ? formatCsv(columns, [row]).split('\n')[1] : JSON.stringify(row);
+          await write(out, `${line ?? ''}\n`);
+        }
+        if (out !== process.stdout) {
+          out.end();
+          await once(out, 'finish');
+        }
+      } finally {
+        db.close();
+      }
+    });
+}

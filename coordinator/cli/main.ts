@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { describeError, InputError } from '../../shared/errors.js';
+import { registerExportCommand } from './export-command.js';
+import { registerInfoCommands } from './info-commands.js';
+import { registerQueryCommand } from './query-command.js';
+import { registerRunCommand } from './run-command.js';
+import { registerStatusCommand } from './status-command.js';
+
+/** Exit codes: 0 success, 1 runtime failure, 2 bad input (spec, flags, query). */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_BAD_INPUT = 2;
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('widthsweep')
+    .description(
+      'measure how the L1 error of one-hidden-layer ReLU / softmax networks falls with width',
+    )
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRunCommand(program, setExitCode);
+  registerStatusCommand(program);
+  registerQueryCommand(program);
+  registerExportCommand(program);
+  registerInfoCommands(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code; never calls process.exit itself. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version exit through here with code 0; usage errors were printed already.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    process.stderr.write(
+      `widthsweep: ${err instanceof InputError ? err.message : describeError(err)}\n`,
+    );
+    return err instanceof InputError ? EXIT_BAD_INPUT : EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,103 @@
+import cliProgress from 'cli-progress';
+import type { SweepEvent } from '../local-coordinator.js';
+import { formatDuration } from './format.js';
+
+const short = (id: string): string => id.slice(0, 8);
+
+/** Interval between plain progress lines when the output is not a terminal. Unit: ms. */
+const PLAIN_INTERVAL_MS = 5000;
+
+/**
+ * Shows sweep progress on stderr: a bar on a terminal, plain lines otherwise (logs, CI), so that
+ * stdout stays free for tables and --json.
+ */
+export class ProgressReporter {
+  readonly #stream: NodeJS.WriteStream;
+  readonly #tty: boolean;
+  #bar: cliProgress.SingleBar | undefined;
+  #total = 0;
+  #finished = 0;
+  #failed = 0;
+  #started = 0;
+  #lastLine = 0;
+
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.#stream = stream;
+    this.#tty = stream.isTTY === true;
+  }
+
+  readonly handle = (event: SweepEvent): void => {
+    switch (event.type) {
+      case 'start':
+        return this.#start(event);
+      case 'finished':
+        this.#finished++;
+        if (event.outcome.type === 'diverged') {
+          this.#log(
+            `diverged ${short(event.task.id)} ${event.task.target.name} d=${event.task.dim} m=${event.task.width}: ${event.outcome.reason}`,
+          );
+        }
+        return this.#tick();
+      case 'attempt-failed':
+        if (event.final) this.#failed++;
+        this.#log(
+          `${event.final ? 'failed' : 'retrying'} ${short(event.task.id)} ${event.task.target.name} d=${event.task.dim} m=${event.task.width} seed=${event.task.seed} (attempt ${event.attempt}): ${event.error.split('\n')[0] ?? ''}`,
+        );
+        return this.#tick();
+    }
+  };
+
+  #start(event: Extract<SweepEvent, { type: 'start' }>): void {
+    this.#total = event.queued;
+    this.#started = performance.now();
+    this.#log(
+      `study ${event.study}: ${event.total} tasks, ${event.skipped} already finished, ${event.queued} to train on ${event.threads} ${event.backend} thread(s)`,
+    );
+    if (event.queued === 0) return;
+    if (this.#tty) {
+      this.#bar = new cliProgress.SingleBar(
+        {
+          stream: this.#stream,
+          format:
+            'training |{bar}| {value}/{total} tasks | {failed} failed | {rate} tasks/s | ETA {eta_formatted}',
+          hideCursor: true,
+          etaBuffer: 20,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.#bar.start(this.#total, 0, { failed: 0, rate: '0.00' });
+    }
+  }
+
+  #tick(): void {
+    const count = this.#finished + this.#failed;
+    const elapsedMs = performance.now() - this.#started;
+    const rate = elapsedMs > 0 ? (count * 1000) / elapsedMs : 0;
+    if (this.#bar !== undefined) {
+      this.#bar.update(count, { failed: this.#failed, rate: rate.toFixed(2) });
+      return;
+    }
+    const now = performance.now();
+    if (now - this.#lastLine < PLAIN_INTERVAL_MS && count < this.#total) return;
+    this.#lastLine = now;
+    const etaMs = rate > 0 ? ((this.#total - count) / rate) * 1000 : Number.NaN;
+    this.#stream.write(
+      `progress ${count}/${this.#total} (${this.#failed} failed), ${rate.toFixed(2)} tasks/s, elapsed ${formatDuration(elapsedMs)}, ETA ${formatDuration(etaMs)}\n`,
+    );
+  }
+
+  #log(line: string): void {
+    if (this.#bar !== undefined) {
+      // cli-progress redraws over the current line; clear it so the message is not garbled.
+      this.#stream.write(`\r\x1b[K${line}\n`);
+      this.#bar.render();
+    } else {
+      this.#stream.write(`${line}\n`);
+    }
+  }
+
+  stop(): void {
+    this.#bar?.stop();
+    this.#bar = undefined;
+  }
+}

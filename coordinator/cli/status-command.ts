@@ -1,0 +1,59 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError, UnknownStudyError } from '../../shared/errors.js';
+import { SqliteResultStore } from '../store/sqlite-store.js';
+import { dbOption } from './arguments.js';
+import { formatTable } from './format.js';
+import { renderSummary, studySummary } from './summary-output.js';
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('show the studies in a database, or one study in detail')
+    .argument('[study]', 'study name')
+    .addOption(dbOption())
+    .option('--json', 'print JSON instead of tables', false)
+    .action((study: string | undefined, flags: { db: string; json: boolean }) => {
+      if (!existsSync(flags.db)) throw new InputError(`no result database at ${flags.db}`);
+      const store = new SqliteResultStore(flags.db);
+      try {
+        if (study === undefined) {
+          const studies = store.listStudies();
+          if (flags.json) {
+            process.stdout.write(
+              `${JSON.stringify(studies.map((s) => ({ ...s.progress, createdAt: s.createdAt, updatedAt: s.updatedAt })))}\n`,
+            );
+            return;
+          }
+          const rows = studies.map((s) => ({ ...s.progress, updated: s.updatedAt }));
+          const columns = [
+            'study',
+            'total',
+            'done',
+            'failed',
+            'diverged',
+            'running',
+            'pending',
+            'updated',
+          ];
+          process.stdout.write(
+            `${rows.length === 0 ? 'no studies yet' : formatTable(columns, rows)}\n`,
+          );
+          return;
+        }
+        if (!store.hasStudy(study)) throw new UnknownStudyError(study);
+        const progress = store.progress(study);
+        const groups = studySummary(store, study);
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify({ ...progress, groups })}\n`);
+          return;
+        }
+        const p = progress;
+        process.stdout.write(
+          `study ${study}: ${p.total} tasks: ${p.done} done, ${p.failed} failed, ${p.diverged} diverged, ${p.running} running, ${p.pending} pending\n\n${renderSummary(groups)}\n`,
+        );
+      } finally {
+        store.close();
+      }
+    });
+}

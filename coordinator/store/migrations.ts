@@ -1,0 +1,97 @@
+import type { Database } from 'better-sqlite3';
+import { StoreError } from '../../shared/errors.js';
+
+/**
+ * Schema versions, applied in order inside one transaction each; PRAGMA user_version records
+ * the last one applied. Never edit a released migration: add a new one.
+ */
+const MIGRATIONS: ReadonlyArray<{ readonly version: number; readonly sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE studies (
+  study      TEXT PRIMARY KEY,
+  spec_json  TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+-- A task is content-addressed: the same computation is one row, whichever studies contain it.
+CREATE TABLE tasks (
+  task_id       TEXT PRIMARY KEY,
+  target        TEXT NOT NULL,
+  target_params TEXT NOT NULL,
+  kind          TEXT NOT NULL CHECK (kind IN ('regression', 'classification')),
+  dim           INTEGER NOT NULL,
+  width         INTEGER NOT NULL,
+  seed          INTEGER NOT NULL,
+  spec_json     TEXT NOT NULL,
+  status        TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'running', 'done', 'failed', 'diverged')),
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  error         TEXT,
+  created_at    TEXT NOT NULL,
+  updated_at    TEXT NOT NULL
+);
+
+CREATE TABLE study_tasks (
+  study    TEXT NOT NULL REFERENCES studies (study) ON DELETE CASCADE,
+  task_id  TEXT NOT NULL REFERENCES tasks (task_id),
+  position INTEGER NOT NULL,
+  PRIMARY KEY (study, task_id)
+) WITHOUT ROWID;
+CREATE INDEX study_tasks_by_task ON study_tasks (task_id);
+
+-- At most one result per task: the primary key is the dedupe guarantee.
+CREATE TABLE results (
+  task_id         TEXT PRIMARY KEY REFERENCES tasks (task_id),
+  outcome         TEXT NOT NULL CHECK (outcome IN ('done', 'diverged')),
+  l1_error        REAL,
+  l1_stderr       REAL,
+  l2_error        REAL,
+  max_error       REAL,
+  accuracy        REAL,
+  sharpened_l1    REAL,
+  misclassified   REAL,
+  eval_points     INTEGER,
+  train_loss      REAL,
+  steps           INTEGER NOT NULL,
+  train_ms        REAL NOT NULL,
+  wall_ms         REAL NOT NULL,
+  backend         TEXT NOT NULL,
+  versions_json   TEXT NOT NULL,
+  loss_curve_json TEXT NOT NULL,
+  worker          TEXT NOT NULL,
+  finished_at     TEXT NOT NULL
+);
+
+CREATE VIEW task_results AS
+SELECT st.study, t.task_id, t.target, t.target_params, t.kind, t.dim, t.width, t.seed, t.status,
+       r.l1_error, r.l1_stderr, r.l2_error, r.max_error, r.accuracy, r.sharpened_l1, r.misclassified,
+       r.train_loss, r.steps, r.wall_ms, r.train_ms, r.backend, t.attempts, t.error, r.worker,
+       r.finished_at
+FROM study_tasks st
+JOIN tasks t ON t.task_id = st.task_id
+LEFT JOIN results r ON r.task_id = t.task_id;
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+/** Brings the database to SCHEMA_VERSION; refuses one written by a newer widthsweep. */
+export function migrate(db: Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new StoreError(
+      `the database has schema version ${current}, newer than this widthsweep supports (${SCHEMA_VERSION}); upgrade widthsweep`,
+    );
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

@@ -1,0 +1,127 @@
+import { plainText } from './plain-text.js';
+
+/**
+ * Every error widthsweep raises on purpose. Callers match by class (`instanceof`), never by
+ * message text; the CLI maps classes to exit codes (bad input = 2, anything else = 1).
+ */
+
+/** Base class, so callers can tell widthsweep's own errors from library and runtime ones. */
+export class WidthsweepError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WidthsweepError';
+  }
+}
+
+/** Bad input from the user: a spec, a flag, a query. The CLI exits with code 2. */
+export class InputError extends WidthsweepError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InputError';
+  }
+}
+
+/** One invalid field in a study spec or option object; `field` is its exact path (`grid.widths[2]`). */
+export class ValidationError extends InputError {
+  readonly field: string;
+  constructor(field: string, message: string, options?: ErrorOptions) {
+    super(field === '' ? message : `${field}: ${message}`, options);
+    this.name = 'ValidationError';
+    this.field = field;
+  }
+}
+
+/** A spec with one or more invalid fields; `issues` holds each one, in document order. */
+export class SpecError extends InputError {
+  readonly issues: readonly ValidationError[];
+  readonly source: string | undefined;
+  constructor(issues: readonly ValidationError[], source?: string, options?: ErrorOptions) {
+    const where = source === undefined ? 'invalid study spec' : `invalid study spec ${source}`;
+    super(`${where}:\n${issues.map((i) => `  ${i.message}`).join('\n')}`, options);
+    this.name = 'SpecError';
+    this.issues = issues;
+    this.source = source;
+  }
+}
+
+/** A SQL statement that `widthsweep query` refuses (it writes) or SQLite rejects. */
+export class QueryError extends InputError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryError';
+  }
+}
+
+/** A study that the result database does not know. */
+export class UnknownStudyError extends InputError {
+  readonly study: string;
+  constructor(study: string, options?: ErrorOptions) {
+    super(`unknown study '${study}'`, options);
+    this.name = 'UnknownStudyError';
+    this.study = study;
+  }
+}
+
+/** A requested training backend that is not installed or failed to initialise. */
+export class BackendUnavailableError extends WidthsweepError {
+  readonly backend: string;
+  constructor(backend: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'BackendUnavailableError';
+    this.backend = backend;
+  }
+}
+
+/** Training or evaluation of one task failed; the task may be retried. */
+export class TaskFailedError extends WidthsweepError {
+  readonly taskId: string;
+  constructor(taskId: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TaskFailedError';
+    this.taskId = taskId;
+  }
+}
+
+/** A task was cancelled because its runner is closing; it is handed back, not failed. */
+export class TaskCancelledError extends WidthsweepError {
+  readonly taskId: string;
+  constructor(taskId: string, options?: ErrorOptions) {
+    super(`task ${taskId} was cancelled`, options);
+    this.name = 'TaskCancelledError';
+    this.taskId = taskId;
+  }
+}
+
+/** The result database is unusable: newer schema than this build, or corrupt. */
+export class StoreError extends WidthsweepError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/** A long-lived component was used in a lifecycle state that forbids it (e.g. after close()). */
+export class LifecycleError extends WidthsweepError {
+  readonly state: string;
+  constructor(state: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'LifecycleError';
+    this.state = state;
+  }
+}
+
+/** Renders an error and its causes on one line each, for logs and stored failure texts. */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    if (current instanceof Error) {
+      parts.push(`${current.name}: ${current.message}`);
+      current = current.cause;
+    } else {
+      parts.push(plainText(current));
+      current = undefined;
+    }
+  }
+  return parts.join('\n  caused by ');
+}

@@ -1,0 +1,56 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+import type { StudySpec } from './spec/study-spec.js';
+import { getTargetDefinition } from './targets/registry.js';
+import { RESULT_FORMAT_VERSION } from './task.js';
+import type { Task, TaskSpec } from './task.js';
+
+/** Hex digits kept from the SHA-256: 128 bits, far beyond any grid's birthday bound. */
+const ID_HEX_DIGITS = 32;
+
+/** The content address of a task: the same computation gets the same id in any study or run. */
+export function taskId(spec: TaskSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, ID_HEX_DIGITS);
+}
+
+/**
+ * Expands the grid in a stable order (target, dim, width, seed). `train.loss: auto` is resolved
+ * here so that an explicit loss equal to the default yields the same task id.
+ */
+export function expandStudy(spec: StudySpec): Task[] {
+  const tasks: Task[] = [];
+  for (const target of spec.grid.targets) {
+    const definition = getTargetDefinition(target.name);
+    if (definition === undefined)
+      throw new TypeError(`expandStudy: unvalidated target ${target.name}`);
+    const loss = spec.train.loss === 'auto' ? definition.defaultLoss : spec.train.loss;
+    for (const dim of spec.grid.dims) {
+      for (const width of spec.grid.widths) {
+        for (const seed of spec.grid.seeds) {
+          const taskSpec: TaskSpec = {
+            formatVersion: RESULT_FORMAT_VERSION,
+            target,
+            kind: definition.kind,
+            dim,
+            width,
+            seed,
+            train: { ...spec.train, loss },
+            eval: spec.eval,
+          };
+          tasks.push({ ...taskSpec, id: taskId(taskSpec) });
+        }
+      }
+    }
+  }
+  return tasks;
+}
+
+/** Relative cost of a task, for longest-first scheduling: forward+backward work of all steps. */
+export function estimatedTaskCost(task: TaskSpec): number {
+  const perStep = task.train.batch === 0 ? task.train.samples : task.train.batch;
+  const outputs = task.kind === 'classification' ? 4 : 1;
+  return (
+    task.train.steps * perStep * task.width * (task.dim + outputs) +
+    task.eval.samples * task.width * task.dim
+  );
+}

@@ -1,0 +1,50 @@
+/** Error measures of a trained network on evaluation points never used in training. */
+export interface EvalMetrics {
+  /** Mean |g - f| over [0,1]^d (classification: sum over classes of |softmax_i - 1[class = i]|). */
+  readonly l1Error: number;
+  /** Standard error of l1Error, from independent scramblings (sobol) or batches (uniform). */
+  readonly l1Stderr: number;
+  /** sqrt(mean |g - f|^2) (classification: over the class-probability vector). */
+  readonly l2Error: number;
+  /** Largest pointwise error seen at an evaluation point. */
+  readonly maxError: number;
+  /** Classification only: fraction of points whose argmax is the true class. */
+  readonly accuracy: number | null;
+  /** Classification only: l1Error after scaling the logits by eval.sharpen. */
+  readonly sharpenedL1: number | null;
+  /** Classification only: 1 - accuracy, so sharpenedL1 -> 2 * misclassified. */
+  readonly misclassified: number | null;
+  readonly evalPoints: number;
+}
+
+/** How training went, whatever the outcome. */
+export interface TrainStats {
+  /** Loss on the training set at the last step recorded. */
+  readonly trainLoss: number;
+  readonly steps: number;
+  /** At most 200 [step, loss] pairs, evenly spaced, always including the first and last step. */
+  readonly lossCurve: ReadonlyArray<readonly [number, number]>;
+  readonly trainMs: number;
+  /** The backend that trained the network (`wasm`, `cpu`, `tfjs-node`, `tfjs-node-gpu`). */
+  readonly backend: string;
+  /** Library versions that trained it, e.g. { "@tensorflow/tfjs-core": "4.22.0", node: "20.20.2" }. */
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+/** What a runner hands back for one task. Failures travel as thrown errors, not as outcomes. */
+export type TaskOutcome =
+  | {
+      readonly type: 'done';
+      readonly taskId: string;
+      readonly train: TrainStats;
+      readonly metrics: EvalMetrics;
+      readonly wallMs: number;
+    }
+  | {
+      readonly type: 'diverged';
+      readonly taskId: string;
+      readonly train: TrainStats;
+      /** Why training was stopped (NaN loss, exploding loss), with the step. */
+      readonly reason: string;
+      readonly wallMs: number;
+    };

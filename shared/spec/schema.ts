@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import {
+  describeValue,
+  nonNegativeInt,
+  numberIn,
+  oneOf,
+  positiveInt,
+  positiveNumber,
+  uniqueList,
+} from './fields.js';
+
+/** Largest input dimension; Sobol direction numbers and memory estimates are sized for it. */
+export const MAX_DIM = 64;
+
+const studyName = z
+  .string({ error: (i) => `expected a study name, got ${describeValue(i.input)}` })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+    error: 'expected 1-64 letters, digits, "_", "." or "-", starting with a letter or digit',
+  });
+
+export const gridSchema = z.strictObject({
+  dims: uniqueList(
+    positiveInt().max(MAX_DIM, { error: `expected at most ${MAX_DIM}` }),
+    'input dimensions',
+  ),
+  widths: uniqueList(positiveInt(), 'hidden widths'),
+  seeds: uniqueList(nonNegativeInt(), 'seeds'),
+  /** Target names or `{ name, ...params }` objects; checked against the registry in validate.ts. */
+  targets: z
+    .array(z.unknown(), {
+      error: (i) => `expected a list of targets, got ${describeValue(i.input)}`,
+    })
+    .min(1, { error: 'expected a non-empty list of targets' }),
+});
+
+export const trainSchema = z.strictObject({
+  /** Optimizer steps. @default 2000 */
+  steps: positiveInt().default(2000),
+  /** Training points, drawn uniformly on [0,1]^d from the task seed. @default 1024 */
+  samples: positiveInt().default(1024),
+  /** Learning rate (peak, for the cosine schedule). @default 0.01 */
+  lr: positiveNumber().default(0.01),
+  optimizer: oneOf(['adam', 'sgd']).default('adam'),
+  /** Momentum for sgd. @default 0 */
+  momentum: numberIn(0, 1, true).default(0),
+  schedule: oneOf(['constant', 'cosine']).default('cosine'),
+  /** Minibatch size; 0 = full batch. @default 0 */
+  batch: nonNegativeInt().default(0),
+  /** auto = the target's natural loss (mse; l1 for singular; cross-entropy for classification). */
+  loss: oneOf(['auto', 'mse', 'l1', 'cross-entropy']).default('auto'),
+});
+
+export const evalSchema = z.strictObject({
+  /** Evaluation points, never the training points. A power of two for sobol. @default 16384 */
+  samples: positiveInt().default(16384),
+  sampler: oneOf(['sobol', 'uniform']).default('sobol'),
+  /** Independent scramblings (sobol) or batches (uniform) for the standard error. @default 8 */
+  replicates: positiveInt().min(2, { error: 'expected at least 2' }).default(8),
+  /** Logit scale for the sharpened softmax L1 (the paper's s -> infinity). @default 1000 */
+  sharpen: positiveNumber().default(1000),
+});
+
+export const studySpecSchema = z.strictObject({
+  name: studyName,
+  description: z.string().optional(),
+  grid: gridSchema,
+  train: trainSchema.default(() => trainSchema.parse({})),
+  eval: evalSchema.default(() => evalSchema.parse({})),
+});
+
+/** A spec as the user writes it. */
+export type StudySpecInput = z.input<typeof studySpecSchema>;
+/** A spec after validation: defaults filled in, targets not yet resolved. */
+export type ParsedStudySpec = z.output<typeof studySpecSchema>;
+export type ResolvedTrainSpec = Omit<z.output<typeof trainSchema>, 'loss'> & {
+  loss: 'mse' | 'l1' | 'cross-entropy';
+};
+export type ResolvedEvalSpec = z.output<typeof evalSchema>;

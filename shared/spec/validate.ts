@@ -1,0 +1,150 @@
+import { SpecError, ValidationError } from '../errors.js';
+import { getTargetDefinition, listTargetDefinitions } from '../targets/registry.js';
+import type { TargetDefinition, TargetRef } from '../targets/target.js';
+import { describeValue } from './fields.js';
+import { studySpecSchema } from './schema.js';
+import type { ParsedStudySpec } from './schema.js';
+import type { StudySpec } from './study-spec.js';
+import { issuesToErrors } from './zod-issues.js';
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+interface ResolvedEntry {
+  readonly ref: TargetRef;
+  readonly definition: TargetDefinition;
+  readonly field: string;
+}
+
+function resolveTargetEntry(entry: unknown, field: string, errors: ValidationError[]) {
+  let name: unknown;
+  let params: Record<string, unknown> = {};
+  let nameField = field;
+  if (typeof entry === 'string') {
+    name = entry;
+  } else if (isRecord(entry)) {
+    ({ name, ...params } = entry);
+    nameField = `${field}.name`;
+  } else {
+    errors.push(
+      new ValidationError(
+        field,
+        `expected a target name or an object with a name, got ${describeValue(entry)}`,
+      ),
+    );
+    return undefined;
+  }
+  if (typeof name !== 'string') {
+    errors.push(
+      new ValidationError(nameField, `expected a target name, got ${describeValue(name)}`),
+    );
+    return undefined;
+  }
+  const definition = getTargetDefinition(name);
+  if (definition === undefined) {
+    const known = listTargetDefinitions()
+      .map((t) => t.name)
+      .join(', ');
+    errors.push(
+      new ValidationError(nameField, `unknown target ${describeValue(name)} (known: ${known})`),
+    );
+    return undefined;
+  }
+  const parsed = definition.params.safeParse(params, { reportInput: true });
+  if (!parsed.success) {
+    errors.push(...issuesToErrors(parsed.error, field));
+    return undefined;
+  }
+  return { ref: { name, params: parsed.data }, definition, field };
+}
+
+function checkTargets(spec: ParsedStudySpec, errors: ValidationError[]): TargetRef[] {
+  const resolved: ResolvedEntry[] = [];
+  const seen = new Map<string, string>();
+  spec.grid.targets.forEach((entry, index) => {
+    const field = `grid.targets[${index}]`;
+    const target = resolveTargetEntry(entry, field, errors);
+    if (target === undefined) return;
+    const key = JSON.stringify(target.ref);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      errors.push(new ValidationError(field, `duplicate of ${first} (same target and parameters)`));
+      return;
+    }
+    seen.set(key, field);
+    resolved.push(target);
+  });
+
+  for (const { ref, definition, field } of resolved) {
+    spec.grid.dims.forEach((dim, j) => {
+      const problem = definition.incompatibility(ref.params, dim);
+      if (problem === undefined) return;
+      const where = problem.param === undefined ? field : `${field}.${problem.param}`;
+      errors.push(new ValidationError(where, `${problem.message} (grid.dims[${j}] = ${dim})`));
+    });
+    const loss = spec.train.loss;
+    if (loss === 'auto') continue;
+    const wantsClassification = loss === 'cross-entropy';
+    if (wantsClassification !== (definition.kind === 'classification')) {
+      errors.push(
+        new ValidationError(
+          'train.loss',
+          `${loss} cannot train ${field} ('${ref.name}', a ${definition.kind} target); use auto`,
+        ),
+      );
+    }
+  }
+  return resolved.map((r) => r.ref);
+}
+
+function isPowerOfTwo(n: number): boolean {
+  return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
+}
+
+function checkRecipes(spec: ParsedStudySpec, errors: ValidationError[]): void {
+  if (spec.train.batch > spec.train.samples) {
+    errors.push(
+      new ValidationError(
+        'train.batch',
+        `expected at most train.samples (${spec.train.samples}), got ${spec.train.batch}`,
+      ),
+    );
+  }
+  const { samples, replicates, sampler } = spec.eval;
+  if (samples % replicates !== 0) {
+    errors.push(
+      new ValidationError(
+        'eval.samples',
+        `expected a multiple of eval.replicates (${replicates}), got ${samples}`,
+      ),
+    );
+  } else if (sampler === 'sobol' && !isPowerOfTwo(samples / replicates)) {
+    errors.push(
+      new ValidationError(
+        'eval.samples',
+        `expected eval.replicates (${replicates}) times a power of two for the sobol sampler, got ${samples}`,
+      ),
+    );
+  }
+}
+
+/**
+ * Validates a parsed spec document. Every problem is collected (not just the first), each naming
+ * its exact field, so one run of the CLI shows the user everything to fix.
+ */
+export function validateStudySpec(raw: unknown, source?: string): StudySpec {
+  const parsed = studySpecSchema.safeParse(raw, { reportInput: true });
+  if (!parsed.success) throw new SpecError(issuesToErrors(parsed.error), source);
+  const spec = parsed.data;
+  const errors: ValidationError[] = [];
+  const targets = checkTargets(spec, errors);
+  checkRecipes(spec, errors);
+  if (errors.length > 0) throw new SpecError(errors, source);
+  const { description, ...rest } = spec;
+  return {
+    ...rest,
+    ...(description === undefined ? {} : { description }),
+    grid: { ...spec.grid, targets },
+  };
+}

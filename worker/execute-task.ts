@@ -1,0 +1,91 @@
+import { TaskCancelledError, TaskFailedError } from '../shared/errors.js';
+import { evaluateNetwork } from '../shared/evaluate.js';
+import { initNetwork } from '../shared/init.js';
+import { deriveSeed } from '../shared/random.js';
+import type { TaskOutcome, TrainStats } from '../shared/result.js';
+import { createTarget } from '../shared/targets/registry.js';
+import type { Task } from '../shared/task.js';
+import { sampleTrainingData } from '../shared/training-data.js';
+import type { TfContext } from './tfjs.js';
+import { trainNetwork } from './train/trainer.js';
+
+/**
+ * Runs one task in the current thread on an initialised backend: target → training data →
+ * initial weights → training → evaluation, each stream seeded from task.seed so that every
+ * backend starts from the same data and weights. Resolves `diverged` (without evaluating) when
+ * training blew up. Rejects with TaskCancelledError once `signal` aborts, TaskFailedError for
+ * anything else.
+ */
+export async function executeTask(
+  task: Task,
+  ctx: TfContext,
+  signal?: AbortSignal,
+): Promise<TaskOutcome> {
+  const startMs = performance.now();
+  try {
+    signal?.throwIfAborted();
+    const target = createTarget(task.target, task.dim);
+    if (target.kind !== task.kind) {
+      throw new Error(`target '${task.target.name}' is ${target.kind}, the task says ${task.kind}`);
+    }
+    const data = sampleTrainingData(
+      target,
+      task.train.samples,
+      deriveSeed(task.seed, 'train-data'),
+    );
+    const output = target.kind === 'classification' ? 'softmax' : 'linear';
+    const init = initNetwork(
+      task.dim,
+      task.width,
+      target.outputs,
+      output,
+      deriveSeed(task.seed, 'init'),
+    );
+    const trained = await trainNetwork({
+      tf: ctx.tf,
+      data,
+      init,
+      train: task.train,
+      shuffleSeed: deriveSeed(task.seed, 'minibatch'),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const train: TrainStats = {
+      trainLoss: trained.trainLoss,
+      steps: trained.steps,
+      lossCurve: trained.lossCurve,
+      trainMs: trained.trainMs,
+      backend: ctx.backend,
+      versions: ctx.versions,
+    };
+    if (trained.divergence !== null) {
+      return {
+        type: 'diverged',
+        taskId: task.id,
+        train,
+        reason: trained.divergence,
+        wallMs: performance.now() - startMs,
+      };
+    }
+    signal?.throwIfAborted();
+    const metrics = evaluateNetwork(
+      trained.weights,
+      target,
+      task.eval,
+      deriveSeed(task.seed, 'eval'),
+    );
+    return { type: 'done', taskId: task.id, train, metrics, wallMs: performance.now() - startMs };
+  } catch (err) {
+    if (signal?.aborted === true) throw new TaskCancelledError(task.id, { cause: signal.reason });
+    if (err instanceof TaskFailedError && err.taskId === task.id) throw err;
+    // The message carries the cause's text because `cause` does not survive thread and
+    // process boundaries.
+    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    throw new TaskFailedError(task.id, `training ${describeTask(task)} failed: ${reason}`, {
+      cause: err,
+    });
+  }
+}
+
+function describeTask(task: Task): string {
+  return `${task.target.name} (d=${task.dim}, width=${task.width}, seed=${task.seed})`;
+}
