@@ -1,0 +1,41 @@
+import { ValidationError } from '../../shared/errors.js';
+import { describeValue } from '../../shared/spec/fields.js';
+import { DEFAULT_RIDGE } from '../train/lsgd.js';
+
+/** Knobs of the fused trainer that are not part of a task's recipe (they do not change ids). */
+export interface FusedTrainerOptions {
+  /** Samples per kernel block, a multiple of 16. @default chosen from the width (fused-net.ts) */
+  readonly block?: number;
+  /** lsgd: relative ridge of the least-squares solve (see worker/train/lsgd.ts). @default 1e-10 */
+  readonly ridge?: number;
+  /** lbfgs: curvature pairs kept. @default 10 */
+  readonly lbfgsHistory?: number;
+}
+
+export interface ResolvedFusedTrainerOptions {
+  readonly block: number | undefined;
+  readonly ridge: number;
+  readonly lbfgsHistory: number;
+}
+
+export function resolveFusedTrainerOptions(
+  options: FusedTrainerOptions = {},
+): ResolvedFusedTrainerOptions {
+  const { block, ridge = DEFAULT_RIDGE, lbfgsHistory = 10 } = options;
+  if (block !== undefined && !(Number.isInteger(block) && block >= 16 && block % 16 === 0)) {
+    throw new ValidationError(
+      'block',
+      `expected a positive multiple of 16, got ${describeValue(block)}`,
+    );
+  }
+  if (!(typeof ridge === 'number' && ridge >= 0 && Number.isFinite(ridge))) {
+    throw new ValidationError('ridge', `expected a number >= 0, got ${describeValue(ridge)}`);
+  }
+  if (!(Number.isInteger(lbfgsHistory) && lbfgsHistory >= 1)) {
+    throw new ValidationError(
+      'lbfgsHistory',
+      `expected a positive integer, got ${describeValue(lbfgsHistory)}`,
+    );
+  }
+  return { block, ridge, lbfgsHistory };
+}
