@@ -6,10 +6,11 @@ import {
   ValidationError,
 } from '../shared/errors.js';
 import { estimatedTaskCost, expandStudy } from '../shared/expand.js';
-import type { TaskOutcome } from '../shared/result.js';
 import type { StudySpec } from '../shared/spec/study-spec.js';
 import type { Task } from '../shared/task.js';
+import { backendTrains } from '../worker/backends.js';
 import type { TaskRunner } from '../worker/runner.js';
+import type { RunSummary, SweepEvent } from './sweep-events.js';
 import type { ResultStore } from './store/result-store.js';
 
 export interface LocalCoordinatorOptions {
@@ -32,45 +33,6 @@ export function resolveLocalCoordinatorOptions(
     throw new ValidationError('maxAttempts', `expected a positive integer, got ${maxAttempts}`);
   }
   return { maxAttempts, workerName: options.workerName ?? `local@${hostname()}:${process.pid}` };
-}
-
-/** Progress as the run goes; the CLI turns these into a bar or log lines. */
-export type SweepEvent =
-  | {
-      readonly type: 'start';
-      readonly study: string;
-      readonly total: number;
-      readonly skipped: number;
-      readonly queued: number;
-      readonly backend: string;
-      readonly threads: number;
-    }
-  | { readonly type: 'finished'; readonly task: Task; readonly outcome: TaskOutcome }
-  | {
-      readonly type: 'attempt-failed';
-      readonly task: Task;
-      readonly error: string;
-      readonly attempt: number;
-      readonly final: boolean;
-    };
-
-export interface RunSummary {
-  readonly study: string;
-  readonly total: number;
-  readonly done: number;
-  readonly failed: number;
-  readonly diverged: number;
-  readonly pending: number;
-  /** Tasks this run brought to a final result (done or diverged). */
-  readonly trained: number;
-  /** Tasks that already had a final result when the run began. */
-  readonly skipped: number;
-  /** Tasks that failed for good in this run. */
-  readonly failedNow: number;
-  readonly wallMs: number;
-  readonly backend: string;
-  /** True when close() stopped the run before every task had a final result. */
-  readonly interrupted: boolean;
 }
 
 export type CoordinatorState = 'idle' | 'running' | 'closing' | 'closed';
@@ -109,6 +71,7 @@ export class LocalCoordinator {
     this.#state = 'running';
     const started = performance.now();
     const tasks = expandStudy(spec);
+    this.#checkBackendTrains(tasks);
     const registered = this.#store.registerStudy(spec, tasks);
     // Longest first, so the last tasks to finish are short and threads do not idle at the end.
     const queue = this.#store
@@ -120,8 +83,7 @@ export class LocalCoordinator {
       total: registered.total,
       skipped: registered.finished,
       queued: queue.length,
-      backend: this.#runner.backend,
-      threads: this.#runner.threads,
+      runner: `${this.#runner.threads} ${this.#runner.backend} thread(s)`,
     });
     const counters = { trained: 0, failedNow: 0 };
     let next = 0;
@@ -150,6 +112,18 @@ export class LocalCoordinator {
       backend: this.#runner.backend,
       interrupted: this.#abort.signal.aborted && progress.pending + progress.running > 0,
     };
+  }
+
+  /** Bad input is refused before anything is written: a recipe this backend cannot train. */
+  #checkBackendTrains(tasks: readonly Task[]): void {
+    const backend = this.#runner.backend;
+    const refused = tasks.filter((t) => !backendTrains(backend, t.train.optimizer));
+    const first = refused[0];
+    if (first === undefined) return;
+    throw new ValidationError(
+      'train.optimizer',
+      `${first.train.optimizer} (${refused.length} task(s)) needs the fused backend, and this run trains on ${backend}; use --backend fused or set train.optimizer to adam or sgd`,
+    );
   }
 
   async #runTask(

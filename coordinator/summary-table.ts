@@ -16,6 +16,8 @@ export interface SummaryGroup {
   readonly targetParams: string;
   readonly kind: string;
   readonly dim: number;
+  /** `direct`, or `construction` (the paper's softmax construction). */
+  readonly mode: string;
   readonly rows: readonly WidthRow[];
 }
 
@@ -28,18 +30,24 @@ export function median(values: readonly number[]): number | null {
     : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** Per (target, params, dim): L1 error against width over the seeds that are done. */
+/** Per (target, params, dim, training mode): L1 error against width over the seeds that are done. */
 export function summarise(results: readonly ResultRow[]): SummaryGroup[] {
   const groups = new Map<
     string,
     { head: Omit<SummaryGroup, 'rows'>; byWidth: Map<number, ResultRow[]> }
   >();
   for (const r of results) {
-    const key = `${r.target}\u0000${r.targetParams}\u0000${r.dim}`;
+    const key = `${r.target}\u0000${r.targetParams}\u0000${r.dim}\u0000${r.mode}`;
     let group = groups.get(key);
     if (group === undefined) {
       group = {
-        head: { target: r.target, targetParams: r.targetParams, kind: r.kind, dim: r.dim },
+        head: {
+          target: r.target,
+          targetParams: r.targetParams,
+          kind: r.kind,
+          dim: r.dim,
+          mode: r.mode,
+        },
         byWidth: new Map(),
       };
       groups.set(key, group);
@@ -70,10 +78,13 @@ export function summarise(results: readonly ResultRow[]): SummaryGroup[] {
 }
 
 /** A compact label for non-default-looking params: `sine k=2`. */
-export function groupLabel(group: Pick<SummaryGroup, 'target' | 'targetParams' | 'dim'>): string {
+export function groupLabel(
+  group: Pick<SummaryGroup, 'target' | 'targetParams' | 'dim' | 'mode'>,
+): string {
   const params = JSON.parse(group.targetParams) as Record<string, unknown>;
   const shown = Object.entries(params)
     .map(([k, v]) => `${k}=${plainText(v)}`)
     .join(' ');
-  return `${group.target} (d = ${group.dim}${shown === '' ? '' : `; ${shown}`})`;
+  const mode = group.mode === 'direct' ? '' : `, ${group.mode}`;
+  return `${group.target}${mode} (d = ${group.dim}${shown === '' ? '' : `; ${shown}`})`;
 }

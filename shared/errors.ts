@@ -110,12 +110,34 @@ export class LifecycleError extends WidthsweepError {
   }
 }
 
+/** A message on the wire that cannot be decoded; it is terminated, never retried. */
+export class WireFormatError extends WidthsweepError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WireFormatError';
+  }
+}
+
+/** The NATS server refused or could not be reached; `server` never includes credentials. */
+export class ConnectionError extends WidthsweepError {
+  readonly server: string;
+  constructor(server: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConnectionError';
+    this.server = server;
+  }
+}
+
 /** Renders an error and its causes on one line each, for logs and stored failure texts. */
 export function describeError(err: unknown): string {
   const parts: string[] = [];
   let current: unknown = err;
   for (let depth = 0; current !== undefined && depth < 5; depth++) {
-    if (current instanceof Error) {
+    if (current instanceof AggregateError) {
+      const inner = current.errors.map((e) => describeError(e).replaceAll('\n', '\n  '));
+      parts.push(`${current.message}:\n  - ${inner.join('\n  - ')}`);
+      current = current.cause;
+    } else if (current instanceof Error) {
       parts.push(`${current.name}: ${current.message}`);
       current = current.cause;
     } else {

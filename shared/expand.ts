@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
+import { withChosenOptimizer } from './optimizer-choice.js';
 import type { StudySpec } from './spec/study-spec.js';
 import { getTargetDefinition } from './targets/registry.js';
 import { RESULT_FORMAT_VERSION } from './task.js';
+import { taskTrainRecipes } from './train-mode.js';
 import type { Task, TaskSpec } from './task.js';
 
 /** Hex digits kept from the SHA-256: 128 bits, far beyond any grid's birthday bound. */
@@ -14,8 +16,8 @@ export function taskId(spec: TaskSpec): string {
 }
 
 /**
- * Expands the grid in a stable order (target, dim, width, seed). `train.loss: auto` is resolved
- * here so that an explicit loss equal to the default yields the same task id.
+ * Expands the grid in a stable order (target, training mode, dim, width, seed). `train.loss:
+ * auto` is resolved here so that an explicit loss equal to the default yields the same task id.
  */
 export function expandStudy(spec: StudySpec): Task[] {
   const tasks: Task[] = [];
@@ -23,21 +25,22 @@ export function expandStudy(spec: StudySpec): Task[] {
     const definition = getTargetDefinition(target.name);
     if (definition === undefined)
       throw new TypeError(`expandStudy: unvalidated target ${target.name}`);
-    const loss = spec.train.loss === 'auto' ? definition.defaultLoss : spec.train.loss;
-    for (const dim of spec.grid.dims) {
-      for (const width of spec.grid.widths) {
-        for (const seed of spec.grid.seeds) {
-          const taskSpec: TaskSpec = {
-            formatVersion: RESULT_FORMAT_VERSION,
-            target,
-            kind: definition.kind,
-            dim,
-            width,
-            seed,
-            train: { ...spec.train, loss },
-            eval: spec.eval,
-          };
-          tasks.push({ ...taskSpec, id: taskId(taskSpec) });
+    for (const train of taskTrainRecipes(spec.train, definition.kind, definition.defaultLoss)) {
+      for (const dim of spec.grid.dims) {
+        for (const width of spec.grid.widths) {
+          for (const seed of spec.grid.seeds) {
+            const taskSpec: TaskSpec = {
+              formatVersion: RESULT_FORMAT_VERSION,
+              target,
+              kind: definition.kind,
+              dim,
+              width,
+              seed,
+              train: withChosenOptimizer(train, dim, width),
+              eval: spec.eval,
+            };
+            tasks.push({ ...taskSpec, id: taskId(taskSpec) });
+          }
         }
       }
     }
@@ -45,12 +48,20 @@ export function expandStudy(spec: StudySpec): Task[] {
   return tasks;
 }
 
-/** Relative cost of a task, for longest-first scheduling: forward+backward work of all steps. */
+/**
+ * Relative cost of a task, for longest-first scheduling: forward+backward work of all steps,
+ * plus lsgd's least-squares solve per step (Gram matrix over the samples, then Cholesky).
+ */
 export function estimatedTaskCost(task: TaskSpec): number {
   const perStep = task.train.batch === 0 ? task.train.samples : task.train.batch;
   const outputs = task.kind === 'classification' ? 4 : 1;
+  const solve =
+    task.train.optimizer === 'lsgd'
+      ? task.train.steps * task.width * task.width * (task.train.samples + task.width / 3)
+      : 0;
   return (
     task.train.steps * perStep * task.width * (task.dim + outputs) +
+    solve +
     task.eval.samples * task.width * task.dim
   );
 }

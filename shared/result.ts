@@ -1,3 +1,6 @@
+import type { GridPredictions } from './predictions.js';
+import type { ReferenceResult } from './reference/reference-result.js';
+
 /** Error measures of a trained network on evaluation points never used in training. */
 export interface EvalMetrics {
   /** Mean |g - f| over [0,1]^d (classification: sum over classes of |softmax_i - 1[class = i]|). */
@@ -25,7 +28,7 @@ export interface TrainStats {
   /** At most 200 [step, loss] pairs, evenly spaced, always including the first and last step. */
   readonly lossCurve: ReadonlyArray<readonly [number, number]>;
   readonly trainMs: number;
-  /** The backend that trained the network (`wasm`, `cpu`, `tfjs-node`, `tfjs-node-gpu`). */
+  /** The backend that trained the network (`fused`, `wasm`, `cpu`, `tfjs-node`, `tfjs-node-gpu`). */
   readonly backend: string;
   /** Library versions that trained it, e.g. { "@tensorflow/tfjs-core": "4.22.0", node: "20.20.2" }. */
   readonly versions: Readonly<Record<string, string>>;
@@ -39,6 +42,10 @@ export type TaskOutcome =
       readonly train: TrainStats;
       readonly metrics: EvalMetrics;
       readonly wallMs: number;
+      /** Reference approximants of the same width (absent from workers that predate them). */
+      readonly references?: readonly ReferenceResult[];
+      /** The trained network on a plot grid (d = 1, 2); null in higher dimensions. */
+      readonly predictions?: GridPredictions | null;
     }
   | {
       readonly type: 'diverged';

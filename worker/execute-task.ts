@@ -2,12 +2,13 @@ import { TaskCancelledError, TaskFailedError } from '../shared/errors.js';
 import { evaluateNetwork } from '../shared/evaluate.js';
 import { initNetwork } from '../shared/init.js';
 import { deriveSeed } from '../shared/random.js';
+import { taskExtras } from '../shared/reference/references.js';
 import type { TaskOutcome, TrainStats } from '../shared/result.js';
 import { createTarget } from '../shared/targets/registry.js';
 import type { Task } from '../shared/task.js';
 import { sampleTrainingData } from '../shared/training-data.js';
-import type { TfContext } from './tfjs.js';
-import { trainNetwork } from './train/trainer.js';
+import { evaluatedNetwork, trainedOutput, trainingDataFor } from '../shared/train-mode.js';
+import { trainOnBackend, type BackendContext } from './backend-context.js';
 
 /**
  * Runs one task in the current thread on an initialised backend: target → training data →
@@ -18,7 +19,7 @@ import { trainNetwork } from './train/trainer.js';
  */
 export async function executeTask(
   task: Task,
-  ctx: TfContext,
+  ctx: BackendContext,
   signal?: AbortSignal,
 ): Promise<TaskOutcome> {
   const startMs = performance.now();
@@ -33,7 +34,7 @@ export async function executeTask(
       task.train.samples,
       deriveSeed(task.seed, 'train-data'),
     );
-    const output = target.kind === 'classification' ? 'softmax' : 'linear';
+    const output = trainedOutput(task.train, target.kind);
     const init = initNetwork(
       task.dim,
       task.width,
@@ -41,9 +42,8 @@ export async function executeTask(
       output,
       deriveSeed(task.seed, 'init'),
     );
-    const trained = await trainNetwork({
-      tf: ctx.tf,
-      data,
+    const trained = await trainOnBackend(ctx, {
+      data: trainingDataFor(task.train, data),
       init,
       train: task.train,
       shuffleSeed: deriveSeed(task.seed, 'minibatch'),
@@ -67,13 +67,13 @@ export async function executeTask(
       };
     }
     signal?.throwIfAborted();
-    const metrics = evaluateNetwork(
-      trained.weights,
-      target,
-      task.eval,
-      deriveSeed(task.seed, 'eval'),
-    );
-    return { type: 'done', taskId: task.id, train, metrics, wallMs: performance.now() - startMs };
+    const net = evaluatedNetwork(task.train, trained.weights);
+    const evalSeed = deriveSeed(task.seed, 'eval');
+    const metrics = evaluateNetwork(net, target, task.eval, evalSeed);
+    signal?.throwIfAborted();
+    const extras = taskExtras({ target, data, init, net, evalSpec: task.eval, evalSeed });
+    const wallMs = performance.now() - startMs;
+    return { type: 'done', taskId: task.id, train, metrics, ...extras, wallMs };
   } catch (err) {
     if (signal?.aborted === true) throw new TaskCancelledError(task.id, { cause: signal.reason });
     if (err instanceof TaskFailedError && err.taskId === task.id) throw err;

@@ -4,12 +4,12 @@
  * thread because it crashes inside worker_threads (tfjs#2079, tfjs#8388).
  */
 import { TaskCancelledError } from '../shared/errors.js';
+import { loadBackend, type BackendContext } from './backend-context.js';
 import { isBackendName } from './backends.js';
 import { executeTask } from './execute-task.js';
 import { isParentMessage, type ChildMessage, type ParentMessage } from './process-protocol.js';
-import { loadTf, type TfContext } from './tfjs.js';
 
-let context: TfContext | undefined;
+let context: BackendContext | undefined;
 let running: { taskId: string; controller: AbortController } | undefined;
 
 /** Resolves once the message is handed to the IPC channel (or cannot be: parent gone). */
@@ -33,7 +33,7 @@ async function onInit(message: Extract<ParentMessage, { type: 'init' }>): Promis
     if (!isBackendName(message.backend)) {
       throw new TypeError(`unknown backend ${JSON.stringify(message.backend)}`);
     }
-    context = await loadTf(message.backend);
+    context = await loadBackend(message.backend);
     void send({
       type: 'ready',
       pid: process.pid,
@@ -87,6 +87,11 @@ process.on('message', (raw: unknown) => {
       break;
   }
 });
+
+// Ctrl-C and SLURM's step signals reach the whole process group. Stopping is the parent's call:
+// it lets a held task finish within its grace period, then cancels or kills this child.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
 
 // Without the parent there is no one to report to: stop rather than train on as an orphan.
 process.on('disconnect', () => {

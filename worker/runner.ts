@@ -18,7 +18,7 @@ export type { TaskRunner } from './task-runner.js';
 export interface TaskRunnerOptions {
   /** Parallel tasks. @default os.availableParallelism() */
   threads?: number;
-  /** Training backend; auto = the fastest installed (tfjs-node-gpu > tfjs-node > wasm > cpu). @default 'auto' */
+  /** Training backend; auto = the fastest installed (fused > tfjs-node-gpu > tfjs-node > wasm > cpu). @default 'auto' */
   backend?: 'auto' | BackendName;
   /**
    * Run tasks in child processes instead of worker threads.

@@ -1,6 +1,6 @@
 import type * as Tf from '@tensorflow/tfjs';
 import { BackendUnavailableError } from '../shared/errors.js';
-import { BACKEND_PACKAGES, packageVersion, type BackendName } from './backends.js';
+import { BACKEND_PACKAGES, packageVersion, type TfBackendName } from './backends.js';
 
 /** The tfjs namespace; tfjs-node re-exports the same API, so both fit this type. */
 export type TfModule = typeof Tf;
@@ -8,27 +8,27 @@ export type TfModule = typeof Tf;
 /** A thread's or process's initialised tfjs: what executeTask needs besides the task. */
 export interface TfContext {
   readonly tf: TfModule;
-  readonly backend: BackendName;
+  readonly backend: TfBackendName;
   /** Library versions for TrainStats: tfjs-core, the backend package, node. */
   readonly versions: Readonly<Record<string, string>>;
 }
 
 /** The name tfjs registers each backend under. */
-const TF_BACKEND_IDS: Readonly<Record<BackendName, string>> = {
+const TF_BACKEND_IDS: Readonly<Record<TfBackendName, string>> = {
   'tfjs-node-gpu': 'tensorflow',
   'tfjs-node': 'tensorflow',
   wasm: 'wasm',
   cpu: 'cpu',
 };
 
-let loaded: { backend: BackendName; context: Promise<TfContext> } | undefined;
+let loaded: { backend: TfBackendName; context: Promise<TfContext> } | undefined;
 
 /**
  * Loads tfjs with one backend, once per thread or process: tfjs keeps a single global engine,
  * so a second backend in the same thread would silently change what earlier callers run on.
  * Throws BackendUnavailableError when the backend cannot be loaded or initialised.
  */
-export function loadTf(backend: BackendName): Promise<TfContext> {
+export function loadTf(backend: TfBackendName): Promise<TfContext> {
   if (loaded !== undefined) {
     if (loaded.backend !== backend) {
       return Promise.reject(
@@ -56,7 +56,7 @@ async function importModule(specifier: string): Promise<unknown> {
   return mod.default !== undefined && typeof mod.default === 'object' ? mod.default : mod;
 }
 
-async function initialise(backend: BackendName): Promise<TfContext> {
+async function initialise(backend: TfBackendName): Promise<TfContext> {
   const pkg = BACKEND_PACKAGES[backend];
   let tf: TfModule;
   try {
@@ -80,7 +80,7 @@ async function initialise(backend: BackendName): Promise<TfContext> {
  * Makes `backend` the current tfjs backend of this thread (its package must already be loaded).
  * loadTf does this once; tests use it to compare backends within one thread.
  */
-export async function activateBackend(tf: TfModule, backend: BackendName): Promise<void> {
+export async function activateBackend(tf: TfModule, backend: TfBackendName): Promise<void> {
   const id = TF_BACKEND_IDS[backend];
   let ok: boolean;
   try {
@@ -115,7 +115,7 @@ function silenceNodeBanner(tf: TfModule): void {
   }
 }
 
-function collectVersions(tf: TfModule, backend: BackendName): Record<string, string> {
+function collectVersions(tf: TfModule, backend: TfBackendName): Record<string, string> {
   const versions: Record<string, string> = {
     '@tensorflow/tfjs-core': tf.version_core,
   };

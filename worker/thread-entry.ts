@@ -6,16 +6,16 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { BackendUnavailableError } from '../shared/errors.js';
 import type { TaskOutcome } from '../shared/result.js';
 import type { Task } from '../shared/task.js';
+import { loadBackend, type BackendContext } from './backend-context.js';
 import { isBackendName } from './backends.js';
 import { executeTask } from './execute-task.js';
 import type { ThreadMessage, ThreadWorkerData } from './thread-protocol.js';
-import { loadTf, type TfContext } from './tfjs.js';
 
 function post(message: ThreadMessage): void {
   parentPort?.postMessage(message);
 }
 
-async function initialise(): Promise<TfContext> {
+async function initialise(): Promise<BackendContext> {
   const data = workerData as Partial<ThreadWorkerData> | undefined;
   const requested = data?.backend;
   const startMs = performance.now();
@@ -23,7 +23,7 @@ async function initialise(): Promise<TfContext> {
     if (!isBackendName(requested)) {
       throw new BackendUnavailableError(String(requested), 'thread started without a backend');
     }
-    const ctx = await loadTf(requested);
+    const ctx = await loadBackend(requested);
     const initMs = performance.now() - startMs;
     post({ type: 'thread-ready', threadId, backend: requested, versions: ctx.versions, initMs });
     return ctx;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander';
+import { BACKEND_NAMES } from '../../worker/backends.js';
 
 /** Default result database, relative to the working directory. */
 export const DEFAULT_DB = 'widthsweep.sqlite';
@@ -22,4 +23,11 @@ export function choiceOption<const T extends readonly string[]>(
   fallback: T[number],
 ): Option {
   return new Option(flags, description).choices(choices).default(fallback);
+}
+
+/** `--backend`, offering every backend this build knows. */
+export function backendOption(description: string): Option {
+  return new Option('--backend <name>', description)
+    .choices(['auto', ...BACKEND_NAMES])
+    .default('auto');
 }

@@ -1,10 +1,14 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, InputError } from '../../shared/errors.js';
+import { registerAnalyzeCommand } from './analyze-command.js';
+import { registerBenchCommand } from './bench-command.js';
+import { registerCollectCommand } from './collect-command.js';
 import { registerExportCommand } from './export-command.js';
 import { registerInfoCommands } from './info-commands.js';
 import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad input (spec, flags, query). */
 export const EXIT_OK = 0;
@@ -20,10 +24,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerRunCommand(program, setExitCode);
+  registerCollectCommand(program, setExitCode);
+  registerWorkerCommand(program);
   registerStatusCommand(program);
   registerQueryCommand(program);
   registerExportCommand(program);
+  registerAnalyzeCommand(program);
   registerInfoCommands(program);
+  registerBenchCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { SweepEvent } from '../local-coordinator.js';
+import type { SweepEvent } from '../sweep-events.js';
 import { formatDuration } from './format.js';
 
 const short = (id: string): string => id.slice(0, 8);
@@ -51,7 +51,7 @@ export class ProgressReporter {
     this.#total = event.queued;
     this.#started = performance.now();
     this.#log(
-      `study ${event.study}: ${event.total} tasks, ${event.skipped} already finished, ${event.queued} to train on ${event.threads} ${event.backend} thread(s)`,
+      `study ${event.study}: ${event.total} tasks, ${event.skipped} already finished, ${event.queued} to train on ${event.runner}`,
     );
     if (event.queued === 0) return;
     if (this.#tty) {

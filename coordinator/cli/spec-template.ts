@@ -20,7 +20,7 @@ train:
   steps: 2000                   # optimizer steps
   samples: 1024                 # training points, uniform on [0,1]^d
   lr: 0.01                      # (peak) learning rate
-  optimizer: adam               # adam | sgd
+  optimizer: auto               # auto | adam | sgd | lsgd | lbfgs (auto: per task kind)
   momentum: 0                   # sgd only
   schedule: cosine              # constant | cosine
   batch: 0                      # minibatch size, 0 = full batch

@@ -3,26 +3,46 @@ import type { Command } from 'commander';
 import { InputError, UnknownStudyError } from '../../shared/errors.js';
 import { SqliteResultStore } from '../store/sqlite-store.js';
 import { dbOption } from './arguments.js';
+import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
+import type { NatsFlags } from './nats-flags.js';
+import { fetchLiveWorkers, renderWorkers } from './workers-output.js';
 import { formatTable } from './format.js';
 import { renderSummary, studySummary } from './summary-output.js';
 
 export function registerStatusCommand(program: Command): void {
-  program
+  const command = program
     .command('status')
-    .description('show the studies in a database, or one study in detail')
+    .description(
+      'show the studies in a database, or one study in detail; with --nats, the live workers too',
+    )
     .argument('[study]', 'study name')
     .addOption(dbOption())
-    .option('--json', 'print JSON instead of tables', false)
-    .action((study: string | undefined, flags: { db: string; json: boolean }) => {
-      if (!existsSync(flags.db)) throw new InputError(`no result database at ${flags.db}`);
+    .option('--json', 'print JSON instead of tables', false);
+  addNatsFlags(command, false).action(
+    async (study: string | undefined, flags: NatsFlags & { db: string; json: boolean }) => {
+      const workers =
+        flags.nats === undefined ? undefined : await fetchLiveWorkers(natsOptionsFrom(flags));
+      if (workers !== undefined && !flags.json)
+        process.stdout.write(`${renderWorkers(workers)}\n\n`);
+      if (!existsSync(flags.db)) {
+        if (workers !== undefined) {
+          if (flags.json) process.stdout.write(`${JSON.stringify({ workers })}\n`);
+          return;
+        }
+        throw new InputError(`no result database at ${flags.db}`);
+      }
       const store = new SqliteResultStore(flags.db);
       try {
         if (study === undefined) {
           const studies = store.listStudies();
           if (flags.json) {
-            process.stdout.write(
-              `${JSON.stringify(studies.map((s) => ({ ...s.progress, createdAt: s.createdAt, updatedAt: s.updatedAt })))}\n`,
-            );
+            const list = studies.map((s) => ({
+              ...s.progress,
+              createdAt: s.createdAt,
+              updatedAt: s.updatedAt,
+            }));
+            const out = workers === undefined ? list : { studies: list, workers };
+            process.stdout.write(`${JSON.stringify(out)}\n`);
             return;
           }
           const rows = studies.map((s) => ({ ...s.progress, updated: s.updatedAt }));
@@ -45,7 +65,9 @@ export function registerStatusCommand(program: Command): void {
         const progress = store.progress(study);
         const groups = studySummary(store, study);
         if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ ...progress, groups })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ ...progress, groups, ...(workers === undefined ? {} : { workers }) })}\n`,
+          );
           return;
         }
         const p = progress;
@@ -55,5 +77,6 @@ export function registerStatusCommand(program: Command): void {
       } finally {
         store.close();
       }
-    });
+    },
+  );
 }

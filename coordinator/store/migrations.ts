@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../shared/errors.js';
+import { ANALYSIS_SCHEMA_SQL } from './analysis-schema.js';
 
 /**
  * Schema versions, applied in order inside one transaction each; PRAGMA user_version records
@@ -74,6 +75,21 @@ FROM study_tasks st
 JOIN tasks t ON t.task_id = st.task_id
 LEFT JOIN results r ON r.task_id = t.task_id;
 `,
+  },
+  {
+    version: 2,
+    // Distributed sweeps: where the latest published copy of a task sits in the JetStream task
+    // stream, so a max-deliveries advisory (which names only a stream sequence) finds its task.
+    sql: `
+ALTER TABLE tasks ADD COLUMN stream_seq INTEGER;
+ALTER TABLE tasks ADD COLUMN published_at TEXT;
+CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
+`,
+  },
+  {
+    version: 3,
+    // Convergence analysis: reference approximants, plot predictions, the convergence views.
+    sql: ANALYSIS_SCHEMA_SQL,
   },
 ];
 

@@ -35,6 +35,8 @@ export interface RegisterSummary {
 /** Who ran an attempt, recorded with its result. */
 export interface AttemptInfo {
   readonly worker: string;
+  /** The delivery count of a distributed attempt; attempts becomes at least this. */
+  readonly attempt?: number;
 }
 
 /** A finished task as the summary table needs it. */
@@ -45,6 +47,8 @@ export interface ResultRow {
   readonly dim: number;
   readonly width: number;
   readonly seed: number;
+  /** `direct`, or `construction` for the paper's softmax construction. */
+  readonly mode: string;
   readonly status: TaskStatus;
   readonly l1Error: number | null;
   readonly accuracy: number | null;
@@ -67,8 +71,8 @@ export interface ResultStore {
    * inserted; tasks only earlier versions had are unlinked, their results kept).
    */
   registerStudy(spec: StudySpec, tasks: readonly Task[]): RegisterSummary;
-  /** The study's tasks without a final result, in insertion order. */
-  unfinishedTasks(study: string): Task[];
+  /** The study's tasks without a final result (failed ones unless excluded), in grid order. */
+  unfinishedTasks(study: string, includeFailed?: boolean): Task[];
   /** Marks a task running and returns its attempt number (1 for the first). */
   markRunning(taskId: string): number;
   /** Hands a running task back (cancelled, or to be retried) without a result. */
@@ -80,8 +84,26 @@ export interface ResultStore {
   recordOutcome(outcome: TaskOutcome, attempt: AttemptInfo): boolean;
   /** Records a failure that will not be retried; a task with a final result is left as it is. */
   recordFailure(taskId: string, error: string): boolean;
+  /** A distributed attempt began: the task is running, attempts is at least `attempt`. */
+  markStarted(taskId: string, attempt: number): void;
+  /** A distributed attempt failed and the task will be delivered again. */
+  noteAttemptFailed(taskId: string, attempt: number, error: string): void;
+  /** Where the latest published copy of the task sits in the task stream. */
+  recordPublished(taskId: string, streamSeq: number): void;
+  /** The unfinished task whose latest published copy has this stream sequence. */
+  unfinishedTaskAtStreamSeq(streamSeq: number): string | undefined;
+  /** Inserts a task the database lacks (a result can arrive for a task of another spec version). */
+  ensureTask(task: Task): void;
+  /** A task by id, if the database has it. */
+  getTask(taskId: string): Task | undefined;
+  /** The last error recorded for a task, if any. */
+  taskError(taskId: string): string | null;
+  /** Runs fn in one transaction, so a batch of messages commits (and is acked) together. */
+  transaction<T>(fn: () => T): T;
   progress(study: string): StudyProgress;
   hasStudy(study: string): boolean;
+  /** The study's latest registered spec. */
+  studySpec(study: string): StudySpec | undefined;
   listStudies(): StudyInfo[];
   results(study: string): ResultRow[];
   close(): void;

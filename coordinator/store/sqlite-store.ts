@@ -5,6 +5,7 @@ import type { TaskOutcome } from '../../shared/result.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
 import { migrate } from './migrations.js';
+import { prepareOutcomeExtras, storeOutcomeExtras } from './outcome-extras.js';
 import type {
   AttemptInfo,
   RegisterSummary,
@@ -81,17 +82,7 @@ export class SqliteResultStore implements ResultStore {
       s.unlinkStudy.run({ study: spec.name });
       let position = 0;
       for (const task of tasks) {
-        const inserted = s.insertTask.run({
-          id: task.id,
-          target: task.target.name,
-          params: JSON.stringify(task.target.params),
-          kind: task.kind,
-          dim: task.dim,
-          width: task.width,
-          seed: task.seed,
-          spec: JSON.stringify(task),
-          stamp,
-        });
+        const inserted = s.insertTask.run(taskRow(task, stamp));
         added += inserted.changes;
         position += s.linkTask.run({ study: spec.name, id: task.id, position }).changes;
         const status = (s.taskStatus.get({ id: task.id }) as { status: TaskStatus }).status;
@@ -101,8 +92,9 @@ export class SqliteResultStore implements ResultStore {
     })();
   }
 
-  unfinishedTasks(study: string): Task[] {
-    const rows = this.#stmts.unfinished.all({ study }) as Array<{ spec_json: string }>;
+  unfinishedTasks(study: string, includeFailed = true): Task[] {
+    const stmt = includeFailed ? this.#stmts.unfinished : this.#stmts.openTasks;
+    const rows = stmt.all({ study }) as Array<{ spec_json: string }>;
     return rows.map((r) => JSON.parse(r.spec_json) as Task);
   }
 
@@ -148,10 +140,47 @@ export class SqliteResultStore implements ResultStore {
         id: outcome.taskId,
         status: outcome.type,
         error: outcome.type === 'diverged' ? outcome.reason : null,
+        attempt: attempt.attempt ?? 0,
         stamp,
       });
+      storeOutcomeExtras(s.extras, outcome);
       return true;
     })();
+  }
+
+  markStarted(taskId: string, attempt: number): void {
+    this.#stmts.markStarted.run({ id: taskId, attempt, stamp: now() });
+  }
+
+  noteAttemptFailed(taskId: string, attempt: number, error: string): void {
+    this.#stmts.noteAttemptFailed.run({ id: taskId, attempt, error, stamp: now() });
+  }
+
+  recordPublished(taskId: string, streamSeq: number): void {
+    this.#stmts.recordPublished.run({ id: taskId, seq: streamSeq, stamp: now() });
+  }
+
+  unfinishedTaskAtStreamSeq(streamSeq: number): string | undefined {
+    const row = this.#stmts.taskAtSeq.get({ seq: streamSeq }) as { task_id: string } | undefined;
+    return row?.task_id;
+  }
+
+  ensureTask(task: Task): void {
+    this.#stmts.insertTask.run(taskRow(task, now()));
+  }
+
+  getTask(taskId: string): Task | undefined {
+    const row = this.#stmts.getTask.get({ id: taskId }) as { spec_json: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.spec_json) as Task);
+  }
+
+  taskError(taskId: string): string | null {
+    const row = this.#stmts.taskError.get({ id: taskId }) as { error: string | null } | undefined;
+    return row?.error ?? null;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.#db.transaction(fn)();
   }
 
   recordFailure(taskId: string, error: string): boolean {
@@ -168,6 +197,16 @@ export class SqliteResultStore implements ResultStore {
 
   hasStudy(study: string): boolean {
     return this.#stmts.hasStudy.get({ study }) !== undefined;
+  }
+
+  studySpec(study: string): StudySpec | undefined {
+    const row = this.#stmts.studySpec.get({ study }) as { spec_json: string } | undefined;
+    if (row === undefined) return undefined;
+    // Specs stored before routing existed have none: every task goes to the default pool.
+    const spec = JSON.parse(row.spec_json) as Omit<StudySpec, 'routing'> & {
+      routing?: StudySpec['routing'];
+    };
+    return { ...spec, routing: spec.routing ?? [] };
   }
 
   listStudies(): StudyInfo[] {
@@ -195,9 +234,24 @@ export class SqliteResultStore implements ResultStore {
   }
 }
 
+function taskRow(task: Task, stamp: string) {
+  return {
+    id: task.id,
+    target: task.target.name,
+    params: JSON.stringify(task.target.params),
+    kind: task.kind,
+    dim: task.dim,
+    width: task.width,
+    seed: task.seed,
+    spec: JSON.stringify(task),
+    stamp,
+  };
+}
+
 function prepare(db: Database.Database) {
   const stmt = (sql: string): Statement => db.prepare(sql);
   return {
+    extras: prepareOutcomeExtras(db),
     upsertStudy: stmt(`INSERT INTO studies (study, spec_json, created_at, updated_at)
       VALUES (@study, @spec, @stamp, @stamp)
       ON CONFLICT (study) DO UPDATE SET spec_json = excluded.spec_json, updated_at = excluded.updated_at`),
@@ -207,9 +261,13 @@ function prepare(db: Database.Database) {
       VALUES (@id, @target, @params, @kind, @dim, @width, @seed, @spec, @stamp, @stamp)`),
     linkTask: stmt(`INSERT OR IGNORE INTO study_tasks (study, task_id, position)
       VALUES (@study, @id, @position)`),
+    getTask: stmt(`SELECT spec_json FROM tasks WHERE task_id = @id`),
+    taskError: stmt(`SELECT error FROM tasks WHERE task_id = @id`),
     taskStatus: stmt(`SELECT status FROM tasks WHERE task_id = @id`),
     unfinished: stmt(`SELECT t.spec_json FROM study_tasks st JOIN tasks t ON t.task_id = st.task_id
       WHERE st.study = @study AND t.status NOT IN ('done', 'diverged') ORDER BY st.position`),
+    openTasks: stmt(`SELECT t.spec_json FROM study_tasks st JOIN tasks t ON t.task_id = st.task_id
+      WHERE st.study = @study AND t.status IN ('pending', 'running') ORDER BY st.position`),
     markRunning:
       stmt(`UPDATE tasks SET status = 'running', attempts = attempts + 1, updated_at = @stamp
       WHERE task_id = @id AND status NOT IN ('done', 'diverged') RETURNING attempts`),
@@ -224,15 +282,26 @@ function prepare(db: Database.Database) {
       backend, versions_json, loss_curve_json, worker, finished_at)
       VALUES (@id, @outcome, @l1, @l1se, @l2, @max, @acc, @sharp, @mis, @points, @loss, @steps, @trainMs,
       @wallMs, @backend, @versions, @curve, @worker, @stamp)`),
-    finishTask: stmt(`UPDATE tasks SET status = @status, error = @error, updated_at = @stamp
+    finishTask: stmt(`UPDATE tasks SET status = @status, error = @error,
+      attempts = max(attempts, @attempt), updated_at = @stamp WHERE task_id = @id`),
+    markStarted: stmt(`UPDATE tasks SET status = 'running', attempts = max(attempts, @attempt),
+      updated_at = @stamp WHERE task_id = @id AND status NOT IN ('done', 'diverged', 'failed')`),
+    noteAttemptFailed:
+      stmt(`UPDATE tasks SET status = 'pending', attempts = max(attempts, @attempt),
+      error = @error, updated_at = @stamp WHERE task_id = @id AND status NOT IN ('done', 'diverged', 'failed')`),
+    recordPublished: stmt(`UPDATE tasks SET stream_seq = @seq, published_at = @stamp,
+      status = CASE WHEN status = 'failed' THEN 'pending' ELSE status END, updated_at = @stamp
       WHERE task_id = @id`),
+    taskAtSeq: stmt(`SELECT task_id FROM tasks WHERE stream_seq = @seq
+      AND status NOT IN ('done', 'diverged', 'failed')`),
     progress: stmt(`SELECT t.status AS status, count(*) AS n FROM study_tasks st
       JOIN tasks t ON t.task_id = st.task_id WHERE st.study = @study GROUP BY t.status`),
+    studySpec: stmt(`SELECT spec_json FROM studies WHERE study = @study`),
     hasStudy: stmt(`SELECT 1 FROM studies WHERE study = @study`),
     listStudies: stmt(`SELECT study, created_at, updated_at FROM studies ORDER BY created_at`),
     // Spec order (study_tasks.position), so tables list targets as the user wrote them.
     results: stmt(`SELECT t.target, t.target_params AS targetParams, t.kind, t.dim, t.width, t.seed,
-      t.status, r.l1_error AS l1Error, r.accuracy FROM study_tasks st
+      coalesce(json_extract(t.spec_json, '$.train.mode'), 'direct') AS mode, t.status, r.l1_error AS l1Error, r.accuracy FROM study_tasks st
       JOIN tasks t ON t.task_id = st.task_id LEFT JOIN results r ON r.task_id = t.task_id
       WHERE st.study = @study ORDER BY st.position`),
   };

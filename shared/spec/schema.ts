@@ -40,7 +40,14 @@ export const trainSchema = z.strictObject({
   samples: positiveInt().default(1024),
   /** Learning rate (peak, for the cosine schedule). @default 0.01 */
   lr: positiveNumber().default(0.01),
-  optimizer: oneOf(['adam', 'sgd']).default('adam'),
+  /**
+   * adam | sgd (with momentum) on all weights; lsgd = the output layer solved exactly by
+   * regularised least squares before every Adam step on the hidden layer (mse only); lbfgs =
+   * full-batch L-BFGS on all weights (lr sets its first step only); auto = per task kind, resolved
+   * into each task (shared/optimizer-choice.ts). lsgd and lbfgs need the fused backend.
+   * @default auto
+   */
+  optimizer: oneOf(['auto', 'adam', 'sgd', 'lsgd', 'lbfgs']).default('auto'),
   /** Momentum for sgd. @default 0 */
   momentum: numberIn(0, 1, true).default(0),
   schedule: oneOf(['constant', 'cosine']).default('cosine'),
@@ -48,6 +55,19 @@ export const trainSchema = z.strictObject({
   batch: nonNegativeInt().default(0),
   /** auto = the target's natural loss (mse; l1 for singular; cross-entropy for classification). */
   loss: oneOf(['auto', 'mse', 'l1', 'cross-entropy']).default('auto'),
+  /**
+   * direct = every target with its own loss; construction = classification targets by the paper's
+   * softmax construction (regression nets with mse on (2K/eps)(f_i - 1/2), then softmax); both =
+   * each classification target both ways. No zod default: a recipe without the key must keep the
+   * task ids it had before modes existed. @default direct
+   */
+  mode: oneOf(['direct', 'construction', 'both']).optional(),
+  /** The construction's eps, in (0, 1). @default 0.01 (construction only) */
+  eps: z
+    .number({ error: (i) => `expected a number in (0, 1), got ${describeValue(i.input)}` })
+    .gt(0, { error: (i) => `expected a number in (0, 1), got ${describeValue(i.input)}` })
+    .lt(1, { error: (i) => `expected a number in (0, 1), got ${describeValue(i.input)}` })
+    .optional(),
 });
 
 export const evalSchema = z.strictObject({
@@ -60,19 +80,43 @@ export const evalSchema = z.strictObject({
   sharpen: positiveNumber().default(1000),
 });
 
+/**
+ * Sends tasks to pools of workers (`widthsweep worker --pool NAME`) by what they need: the first
+ * rule a task matches picks its pool, the rest go to `default`. Routing is not part of task ids:
+ * where a task trains does not change what it computes.
+ */
+export const routeSchema = z.strictObject({
+  pool: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, {
+    error: (i) => `expected 1-32 letters, digits, "_" or "-", got ${describeValue(i.input)}`,
+  }),
+  /** Tasks at least this wide. */
+  minWidth: positiveInt().optional(),
+  /** Tasks at most this wide. */
+  maxWidth: positiveInt().optional(),
+  /** Tasks of these input dimensions. */
+  dims: z.array(positiveInt()).min(1).optional(),
+  /** Tasks of these target names. */
+  targets: z.array(z.string()).min(1).optional(),
+});
+
 export const studySpecSchema = z.strictObject({
   name: studyName,
   description: z.string().optional(),
   grid: gridSchema,
   train: trainSchema.default(() => trainSchema.parse({})),
   eval: evalSchema.default(() => evalSchema.parse({})),
+  routing: z.array(routeSchema).default([]),
 });
 
 /** A spec as the user writes it. */
 export type StudySpecInput = z.input<typeof studySpecSchema>;
 /** A spec after validation: defaults filled in, targets not yet resolved. */
 export type ParsedStudySpec = z.output<typeof studySpecSchema>;
-export type ResolvedTrainSpec = Omit<z.output<typeof trainSchema>, 'loss'> & {
+export type ResolvedTrainSpec = Omit<z.output<typeof trainSchema>, 'loss' | 'mode' | 'eps'> & {
   loss: 'mse' | 'l1' | 'cross-entropy';
+  /** Present only for the softmax construction (see shared/train-mode.ts). */
+  mode?: 'construction';
+  eps?: number;
 };
 export type ResolvedEvalSpec = z.output<typeof evalSchema>;
+export type Route = z.output<typeof routeSchema>;

@@ -1,4 +1,4 @@
-import type { ResolvedEvalSpec } from './schema.js';
+import type { ResolvedEvalSpec, Route } from './schema.js';
 import type { TargetRef } from '../targets/target.js';
 
 /** A validated study: defaults filled in, every target's parameters resolved. */
@@ -15,11 +15,15 @@ export interface StudySpec {
     readonly steps: number;
     readonly samples: number;
     readonly lr: number;
-    readonly optimizer: 'adam' | 'sgd';
+    readonly optimizer: 'auto' | 'adam' | 'sgd' | 'lsgd' | 'lbfgs';
     readonly momentum: number;
     readonly schedule: 'constant' | 'cosine';
     readonly batch: number;
     readonly loss: 'auto' | 'mse' | 'l1' | 'cross-entropy';
+    readonly mode?: 'direct' | 'construction' | 'both';
+    readonly eps?: number;
   };
   readonly eval: ResolvedEvalSpec;
+  /** Which pool of workers each task goes to in a distributed sweep; empty = all to `default`. */
+  readonly routing: readonly Route[];
 }

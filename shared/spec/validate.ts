@@ -1,4 +1,5 @@
 import { SpecError, ValidationError } from '../errors.js';
+import { optimizerIssues } from '../optimizer-choice.js';
 import { getTargetDefinition, listTargetDefinitions } from '../targets/registry.js';
 import type { TargetDefinition, TargetRef } from '../targets/target.js';
 import { describeValue } from './fields.js';
@@ -102,7 +103,38 @@ function isPowerOfTwo(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && (n & (n - 1)) === 0;
 }
 
+function checkRouting(spec: ParsedStudySpec, errors: ValidationError[]): void {
+  spec.routing.forEach((route, i) => {
+    if (
+      route.minWidth !== undefined &&
+      route.maxWidth !== undefined &&
+      route.minWidth > route.maxWidth
+    ) {
+      errors.push(
+        new ValidationError(
+          `routing[${i}].maxWidth`,
+          `expected at least minWidth (${route.minWidth}), got ${route.maxWidth}`,
+        ),
+      );
+    }
+    route.targets?.forEach((name, j) => {
+      if (getTargetDefinition(name) === undefined) {
+        errors.push(
+          new ValidationError(
+            `routing[${i}].targets[${j}]`,
+            `unknown target ${describeValue(name)}`,
+          ),
+        );
+      }
+    });
+  });
+}
+
 function checkRecipes(spec: ParsedStudySpec, errors: ValidationError[]): void {
+  const { mode, eps } = spec.train;
+  if (eps !== undefined && mode !== 'construction' && mode !== 'both') {
+    errors.push(new ValidationError('train.eps', 'only used with train.mode construction or both'));
+  }
   if (spec.train.batch > spec.train.samples) {
     errors.push(
       new ValidationError(
@@ -140,6 +172,8 @@ export function validateStudySpec(raw: unknown, source?: string): StudySpec {
   const errors: ValidationError[] = [];
   const targets = checkTargets(spec, errors);
   checkRecipes(spec, errors);
+  errors.push(...optimizerIssues(spec.train, targets));
+  checkRouting(spec, errors);
   if (errors.length > 0) throw new SpecError(errors, source);
   const { description, ...rest } = spec;
   return {

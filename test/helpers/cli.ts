@@ -17,8 +17,13 @@ export interface CliResult {
 export function startCli(
   args: readonly string[],
   cwd: string,
+  env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -30,8 +35,12 @@ export function startCli(
   return { child, done };
 }
 
-export function runCli(args: readonly string[], cwd: string): Promise<CliResult> {
-  return startCli(args, cwd).done;
+export function runCli(
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
+  return startCli(args, cwd, env).done;
 }
 
 /** The JSON object on the last line of stdout (the --json contract). */

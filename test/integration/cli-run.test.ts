@@ -60,7 +60,9 @@ test('cli run - the first run trains every cell and stores one row each', () => 
     assert.ok((row.l1_stderr as number) >= 0);
     assert.equal(row.attempts, 1);
     assert.equal(row.steps, 150);
-    assert.ok(['wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'].includes(row.backend as string));
+    assert.ok(
+      ['fused', 'wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'].includes(row.backend as string),
+    );
   }
 });
 
@@ -247,4 +249,18 @@ test('cli run - SIGINT stops promptly and a re-run completes with one row per ta
   assert.equal(new Set(final.map((r) => r.task_id)).size, 8);
   assert.ok(final.every((r) => r.status === 'done'));
   assert.equal(rows(idb, 'SELECT count(*) AS n FROM results')[0]?.n, 8);
+});
+
+test('cli run - a recipe the chosen backend cannot train exits 2 before training', async () => {
+  const spec = writeSpec('lsgd-on-wasm.json', {
+    ...base,
+    name: 'lsgd-on-wasm',
+    train: { ...base.train, optimizer: 'lsgd' },
+  });
+  const out = await runCli(
+    ['run', spec, '--db', join(dir.path, 'lsgd.sqlite'), '--backend', 'wasm'],
+    dir.path,
+  );
+  assert.equal(out.code, 2);
+  assert.match(out.stderr, /train\.optimizer: lsgd \(4 task\(s\)\) needs the fused backend/);
 });

@@ -11,7 +11,12 @@ import { taskId } from '../../shared/expand.js';
 import type { TaskOutcome } from '../../shared/result.js';
 import { getTargetDefinition } from '../../shared/targets/registry.js';
 import { RESULT_FORMAT_VERSION, type Task, type TaskSpec } from '../../shared/task.js';
-import { backendIsolation, isBackendInstalled, resolveBackend } from '../../worker/backends.js';
+import {
+  backendIsolation,
+  isBackendInstalled,
+  listInstalledBackends,
+  resolveBackend,
+} from '../../worker/backends.js';
 import { ProcessTaskRunner } from '../../worker/process-runner.js';
 import {
   createTaskRunner,
@@ -114,7 +119,7 @@ describe('runner - options', () => {
       [
         { backend: 'gpu' },
         'backend',
-        'backend: expected one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, got "gpu"',
+        'backend: expected one of auto, fused, tfjs-node-gpu, tfjs-node, wasm, cpu, got "gpu"',
       ],
       [
         { isolation: 'fiber' },
@@ -135,12 +140,17 @@ describe('runner - options', () => {
     assert.equal(backendIsolation('tfjs-node-gpu'), 'process');
     assert.equal(backendIsolation('wasm'), 'thread');
     assert.equal(backendIsolation('cpu'), 'thread');
+    assert.equal(backendIsolation('fused'), 'thread');
     assert.equal(await resolveBackend('wasm'), 'wasm');
     assert.equal(await resolveBackend('cpu'), 'cpu');
     const nodeInstalled = isBackendInstalled('tfjs-node');
     const gpuInstalled = isBackendInstalled('tfjs-node-gpu');
-    const expected = gpuInstalled ? 'tfjs-node-gpu' : nodeInstalled ? 'tfjs-node' : 'wasm';
-    assert.equal(await resolveBackend('auto'), expected);
+    const tfExpected = gpuInstalled ? 'tfjs-node-gpu' : nodeInstalled ? 'tfjs-node' : 'wasm';
+    // The fused kernel is built by `npm run build`, which the tests run first.
+    assert.equal(isBackendInstalled('fused'), true);
+    assert.equal(await resolveBackend('auto'), 'fused');
+    assert.equal(await resolveBackend('fused'), 'fused');
+    assert.equal(listInstalledBackends().filter((b) => b !== 'fused')[0], tfExpected);
     if (!nodeInstalled) {
       await assert.rejects(
         resolveBackend('tfjs-node'),

@@ -25,7 +25,7 @@ function messages(raw: unknown): string[] {
 test('spec - a minimal spec gets every default', () => {
   const spec = validateStudySpec(minimal());
   assert.equal(spec.train.steps, 2000);
-  assert.equal(spec.train.optimizer, 'adam');
+  assert.equal(spec.train.optimizer, 'auto');
   assert.equal(spec.train.batch, 0);
   assert.equal(spec.train.loss, 'auto');
   assert.equal(spec.eval.samples, 16384);
@@ -63,7 +63,7 @@ test('spec - name is required and must be a plain identifier', () => {
 
 test('spec - enum fields list the allowed values', () => {
   assert.deepEqual(messages({ ...minimal(), train: { optimizer: 'rmsprop' } }), [
-    'train.optimizer: expected one of adam, sgd, got "rmsprop"',
+    'train.optimizer: expected one of auto, adam, sgd, lsgd, lbfgs, got "rmsprop"',
   ]);
 });
 

@@ -1,5 +1,6 @@
 import type * as Tf from '@tensorflow/tfjs';
 import { ValidationError } from '../../shared/errors.js';
+import { chooseOptimizer, type OptimizerName } from '../../shared/optimizer-choice.js';
 import type { NetworkWeights } from '../../shared/network.js';
 import type { ResolvedTrainSpec } from '../../shared/spec/schema.js';
 import type { TrainingData } from '../../shared/training-data.js';
@@ -59,6 +60,9 @@ export interface TrainResult {
 export async function trainNetwork(input: TrainNetworkInput): Promise<TrainResult> {
   const { tf, data, init, train, signal } = input;
   checkInput(data, init, train.loss);
+  const method = tfjsOptimizer(
+    chooseOptimizer(train, { dim: init.dim, width: init.width, samples: data.n }),
+  );
   signal?.throwIfAborted();
   const startMs = performance.now();
   const owned: Tf.Tensor[] = [];
@@ -77,7 +81,7 @@ export async function trainNetwork(input: TrainNetworkInput): Promise<TrainResul
     const w2 = variable(() => tf.tensor2d(init.w2, [init.outputs, init.width]));
     const b2 = variable(() => tf.tensor1d(init.b2));
     const params = [w1, b1, w2, b2];
-    const optimizer = createOptimizer(tf, train, params);
+    const optimizer = createOptimizer(tf, { optimizer: method, momentum: train.momentum }, params);
     const lossOf = (xb: Tf.Tensor2D, yb: Tf.Tensor2D): Tf.Scalar => {
       // Not tf.fused.matMul: on wasm (tfjs 4.22) it adds the bias wrongly with transposeB.
       const h = tf.relu(tf.add(tf.matMul(xb, w1, false, true), b1));
@@ -167,7 +171,7 @@ export async function trainNetwork(input: TrainNetworkInput): Promise<TrainResul
 }
 
 /** Collects the loss curve and decides, point by point, whether training has diverged. */
-class LossCurveRecorder {
+export class LossCurveRecorder {
   readonly points: Array<readonly [number, number]> = [];
   divergence: string | null = null;
   private next = 0;
@@ -195,6 +199,15 @@ class LossCurveRecorder {
   }
 }
 
+/** The tfjs trainer runs the first-order optimizers; the others need the fused kernel. */
+function tfjsOptimizer(name: OptimizerName): 'adam' | 'sgd' {
+  if (name === 'adam' || name === 'sgd') return name;
+  throw new ValidationError(
+    'train.optimizer',
+    `${name} runs on the fused backend only (--backend fused); tfjs backends train with adam or sgd`,
+  );
+}
+
 function scalarValue(tensor: Tf.Tensor): number {
   const values = tensor.dataSync();
   return Number(values[0]);
@@ -205,7 +218,7 @@ function readFloats(tensor: Tf.Tensor): Float32Array {
   return Float32Array.from(tensor.dataSync() as Float32Array);
 }
 
-function checkInput(data: TrainingData, init: NetworkWeights, loss: string): void {
+export function checkInput(data: TrainingData, init: NetworkWeights, loss: string): void {
   if (data.dim !== init.dim || data.outputs !== init.outputs) {
     throw new RangeError(
       `training data is ${data.dim}-d with ${data.outputs} outputs, the network ` +

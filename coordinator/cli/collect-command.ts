@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { InputError } from '../../shared/errors.js';
+import { createLogger } from '../../shared/log.js';
+import { DistributedCoordinator } from '../distributed/distributed-coordinator.js';
+import { SqliteResultStore } from '../store/sqlite-store.js';
+import { WriterLock } from '../store/writer-lock.js';
+import { existsSync } from 'node:fs';
+import { dbOption } from './arguments.js';
+import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
+import type { NatsFlags } from './nats-flags.js';
+import { studySummary } from './summary-output.js';
+import { runSweepSession } from './sweep-session.js';
+
+interface CollectFlags extends NatsFlags {
+  db: string;
+  once: boolean;
+  json: boolean;
+}
+
+export function registerCollectCommand(
+  program: Command,
+  setExitCode: (code: number) => void,
+): void {
+  const command = program
+    .command('collect')
+    .description(
+      "store a distributed study's results from NATS until it is finished (republishing lost tasks)",
+    )
+    .argument('<study>', 'study name')
+    .addOption(dbOption())
+    .option(
+      '--once',
+      'store what is waiting and exit instead of waiting for the study to finish',
+      false,
+    )
+    .option('--json', 'print one JSON summary object as the last line of stdout', false);
+  addNatsFlags(command, true).action(async (study: string, flags: CollectFlags) => {
+    if (!existsSync(flags.db)) throw new InputError(`no result database at ${flags.db}`);
+    const lock = WriterLock.acquire(flags.db);
+    try {
+      const store = new SqliteResultStore(flags.db);
+      let coordinator: DistributedCoordinator;
+      try {
+        coordinator = await DistributedCoordinator.connect(
+          store,
+          { nats: natsOptionsFrom(flags) },
+          createLogger('coordinator'),
+        );
+      } catch (err) {
+        store.close();
+        throw err;
+      }
+      const code = await runSweepSession(
+        {
+          run: (onEvent) => coordinator.collect(study, { once: flags.once, onEvent }),
+          summary: () => studySummary(store, study),
+          close: () => coordinator.close(),
+        },
+        flags.json,
+      );
+      setExitCode(code);
+    } finally {
+      lock.release();
+    }
+  });
+}

@@ -1,0 +1,229 @@
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { describeError, WireFormatError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/log.js';
+import {
+  ADVISORY_STREAM,
+  advisoryConsumerName,
+  collectorConsumerName,
+  RESULT_STREAM,
+  TASK_STREAM,
+} from '../../shared/nats/subjects.js';
+import { parseResultMessage } from '../../shared/wire/messages.js';
+import type { ResultMessage } from '../../shared/wire/messages.js';
+import { COLLECTOR_ACK_WAIT_MS } from '../../shared/nats/topology.js';
+import type { ResultStore } from '../store/result-store.js';
+import type { SweepEvent } from '../sweep-events.js';
+
+/** Messages taken per fetch and stored per SQLite transaction. */
+const BATCH = 256;
+/** The client refuses pull requests that expire sooner. Unit: ms. */
+const MIN_EXPIRES_MS = 1000;
+/** How often the max-deliveries advisories are checked while collecting. Unit: ms. */
+const ADVISORY_INTERVAL_MS = 5000;
+
+interface MaxDeliveriesAdvisory {
+  readonly stream_seq: number;
+  readonly deliveries: number;
+}
+
+function parseAdvisory(msg: JsMsg): MaxDeliveriesAdvisory | undefined {
+  try {
+    const raw = msg.json<Partial<MaxDeliveriesAdvisory> & { stream?: string }>();
+    if (raw.stream !== TASK_STREAM || typeof raw.stream_seq !== 'number') return undefined;
+    return { stream_seq: raw.stream_seq, deliveries: raw.deliveries ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Moves a study's results from JetStream into the store. Each batch is stored in one SQLite
+ * transaction and acked only after it commits, so a coordinator killed at any point loses
+ * nothing: unacked messages are delivered again, and storing one twice changes nothing.
+ */
+export class ResultCollector {
+  readonly #store: ResultStore;
+  readonly #jsm: JetStreamManager;
+  readonly #results: Consumer;
+  readonly #advisories: Consumer;
+  readonly #log: Logger;
+  readonly #onEvent: (event: SweepEvent) => void;
+  #lastAdvisoryCheck = 0;
+
+  private constructor(
+    store: ResultStore,
+    jsm: JetStreamManager,
+    results: Consumer,
+    advisories: Consumer,
+    log: Logger,
+    onEvent: (event: SweepEvent) => void,
+  ) {
+    this.#store = store;
+    this.#jsm = jsm;
+    this.#results = results;
+    this.#advisories = advisories;
+    this.#log = log;
+    this.#onEvent = onEvent;
+  }
+
+  static async open(
+    store: ResultStore,
+    js: JetStreamClient,
+    jsm: JetStreamManager,
+    study: string,
+    log: Logger,
+    onEvent: (event: SweepEvent) => void,
+  ): Promise<ResultCollector> {
+    const results = await js.consumers.get(RESULT_STREAM, collectorConsumerName(study));
+    const advisories = await js.consumers.get(ADVISORY_STREAM, advisoryConsumerName(study));
+    return new ResultCollector(store, jsm, results, advisories, log, onEvent);
+  }
+
+  /**
+   * Fetches and stores one batch of results (and, every few seconds, of advisories); returns how
+   * many messages it handled. A pull request is held until its batch is full, so it asks for what
+   * is pending, or for one message when nothing is: then the first result ends the wait at once.
+   */
+  async step(expiresMs: number): Promise<number> {
+    const pending = (await this.#results.info()).num_pending;
+    const results = await this.#fetch(
+      this.#results,
+      Math.min(BATCH, Math.max(1, pending)),
+      expiresMs,
+    );
+    if (results.length > 0) this.#storeResults(results);
+    let advisories = 0;
+    if (Date.now() - this.#lastAdvisoryCheck > ADVISORY_INTERVAL_MS) {
+      this.#lastAdvisoryCheck = Date.now();
+      advisories = await this.#stepAdvisories();
+    }
+    return results.length + advisories;
+  }
+
+  async #stepAdvisories(): Promise<number> {
+    const pending = (await this.#advisories.info()).num_pending;
+    if (pending === 0) return 0;
+    const batch = await this.#fetch(this.#advisories, Math.min(BATCH, pending), MIN_EXPIRES_MS);
+    if (batch.length > 0) await this.#storeAdvisories(batch);
+    return batch.length;
+  }
+
+  /**
+   * Stores everything already waiting; used before deciding what must be republished. Results
+   * that a killed coordinator was holding (delivered, never acked) come back only through a pull
+   * once their ack wait has passed, so those are pulled for, up to `heldWaitMs`; whatever is
+   * still held then is stored by the collecting loop later.
+   */
+  async drainBacklog(heldWaitMs = COLLECTOR_ACK_WAIT_MS + 5000): Promise<void> {
+    const deadline = Date.now() + heldWaitMs;
+    for (;;) {
+      const [r, a] = await Promise.all([this.#results.info(), this.#advisories.info()]);
+      if (a.num_pending > 0) await this.#stepAdvisories();
+      if (r.num_pending > 0) {
+        await this.step(MIN_EXPIRES_MS);
+        continue;
+      }
+      if (a.num_pending > 0) continue;
+      if (r.num_ack_pending === 0 || Date.now() > deadline) return;
+      // A pull is what makes the server redeliver an expired message.
+      const redelivered = await this.#fetch(this.#results, 1, MIN_EXPIRES_MS);
+      if (redelivered.length > 0) this.#storeResults(redelivered);
+    }
+  }
+
+  async #fetch(consumer: Consumer, max: number, expiresMs: number): Promise<JsMsg[]> {
+    const batch: JsMsg[] = [];
+    const messages = await consumer.fetch({
+      max_messages: max,
+      expires: Math.max(MIN_EXPIRES_MS, expiresMs),
+    });
+    for await (const msg of messages) batch.push(msg);
+    return batch;
+  }
+
+  #storeResults(batch: readonly JsMsg[]): void {
+    const events: SweepEvent[] = [];
+    const decoded: Array<ResultMessage | undefined> = batch.map((msg) => {
+      try {
+        return parseResultMessage(msg.data);
+      } catch (err) {
+        if (!(err instanceof WireFormatError)) throw err;
+        this.#log.warn(`dropping an undecodable result on ${msg.subject}: ${err.message}`);
+        return undefined;
+      }
+    });
+    this.#store.transaction(() => {
+      for (const message of decoded) {
+        if (message === undefined) continue;
+        const event = this.#apply(message);
+        if (event !== undefined) events.push(event);
+      }
+    });
+    // Acked only now that the transaction has committed.
+    for (const msg of batch) msg.ack();
+    for (const event of events) this.#onEvent(event);
+  }
+
+  #apply(message: ResultMessage): SweepEvent | undefined {
+    const store = this.#store;
+    switch (message.type) {
+      case 'started':
+        store.markStarted(message.taskId, message.attempt);
+        return undefined;
+      case 'outcome': {
+        store.ensureTask(message.task);
+        const stored = store.recordOutcome(message.outcome, {
+          worker: message.worker,
+          attempt: message.attempt,
+        });
+        return stored
+          ? { type: 'finished', task: message.task, outcome: message.outcome }
+          : undefined;
+      }
+      case 'attempt-failed':
+        store.ensureTask(message.task);
+        if (message.final) {
+          if (!store.recordFailure(message.taskId, message.error)) return undefined;
+        } else {
+          store.noteAttemptFailed(message.taskId, message.attempt, message.error);
+        }
+        return {
+          type: 'attempt-failed',
+          task: message.task,
+          error: message.error,
+          attempt: message.attempt,
+          final: message.final,
+        };
+    }
+  }
+
+  async #storeAdvisories(batch: readonly JsMsg[]): Promise<void> {
+    const gaveUp: Array<{ taskId: string; seq: number; error: string; deliveries: number }> = [];
+    this.#store.transaction(() => {
+      for (const msg of batch) {
+        const advisory = parseAdvisory(msg);
+        if (advisory === undefined) continue;
+        // Only this database's unfinished tasks whose latest copy is that message: an advisory
+        // about an older copy of a republished task says nothing about the current one.
+        const taskId = this.#store.unfinishedTaskAtStreamSeq(advisory.stream_seq);
+        if (taskId === undefined) continue;
+        const last = this.#store.taskError(taskId);
+        const error =
+          `no result after ${advisory.deliveries} deliveries: the worker died or went silent past the ack wait each time` +
+          (last === null ? '' : `; last error: ${last}`);
+        if (this.#store.recordFailure(taskId, error))
+          gaveUp.push({ taskId, seq: advisory.stream_seq, error, deliveries: advisory.deliveries });
+      }
+    });
+    for (const msg of batch) msg.ack();
+    for (const { taskId, seq, error, deliveries } of gaveUp) {
+      const task = this.#store.getTask(taskId);
+      if (task !== undefined)
+        this.#onEvent({ type: 'attempt-failed', task, error, attempt: deliveries, final: true });
+      // A work-queue stream keeps a message that hit max_deliver (nats-server#5564): remove it.
+      await this.#jsm.streams.deleteMessage(TASK_STREAM, seq).catch((err: unknown) => {
+        this.#log.warn(`could not delete task message ${seq}: ${describeError(err)}`);
+      });
+    }
+  }
+}

@@ -1,0 +1,428 @@
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  describeError,
+  TaskCancelledError,
+  TaskFailedError,
+  ValidationError,
+  WireFormatError,
+} from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
+import type { Logger } from '../shared/log.js';
+import { connectNats, drainOrClose } from '../shared/nats/connect.js';
+import { resolveNatsConnectionOptions } from '../shared/nats/connection-options.js';
+import type { NatsConnectionOptions } from '../shared/nats/connection-options.js';
+import { publishWithRetry } from '../shared/nats/publish.js';
+import {
+  DEFAULT_POOL,
+  POOL_PATTERN,
+  resultSubject,
+  TASK_STREAM,
+  workerConsumerName,
+} from '../shared/nats/subjects.js';
+import {
+  ensureStreams,
+  ensureWorkerConsumer,
+  openWorkerBucket,
+  resolveTopologyOptions,
+} from '../shared/nats/topology.js';
+import { RESULT_FORMAT_VERSION } from '../shared/task.js';
+import type { Task } from '../shared/task.js';
+import { encodeWire } from '../shared/wire/json.js';
+import { parseTaskMessage, WIRE_VERSION } from '../shared/wire/messages.js';
+import type { ResultMessage } from '../shared/wire/messages.js';
+import { createTaskRunner } from './runner.js';
+import type { TaskRunnerOptions } from './runner.js';
+import type { TaskRunner } from './task-runner.js';
+import { WorkerRegistry } from './worker-registry.js';
+
+export interface NatsWorkerOptions {
+  /** Shown in `status` and recorded with each result. @default `<hostname>:<pid>` */
+  name?: string;
+  /** The pool of workers (capability class) whose tasks this worker takes. @default 'default' */
+  pool?: string;
+  /** On close, how long in-flight tasks may run on before they are handed back. Unit: ms. @default 10000 */
+  graceMs?: number;
+  /** How often the live-worker entry is refreshed. Unit: ms. @default 5000 */
+  heartbeatMs?: number;
+  /** How long one pull request waits for a task. Unit: ms. @default 5000 */
+  pullExpiresMs?: number;
+  nats?: NatsConnectionOptions;
+  runner?: TaskRunnerOptions;
+  /**
+   * Fault injection for recovery drills and tests: tasks with these grid seeds throw instead
+   * of training. @default from WIDTHSWEEP_FAIL_SEEDS (comma-separated), else none
+   */
+  failSeeds?: readonly number[];
+  /** Called once per task that ends on this worker, e.g. to feed a duration histogram. */
+  onTaskSettled?: (settled: TaskSettled) => void;
+}
+
+/** How one task ended on this worker and how long it took from receipt. */
+export interface TaskSettled {
+  readonly outcome: 'done' | 'failed' | 'handed_back';
+  /** Unit: seconds. */
+  readonly seconds: number;
+}
+
+export interface ResolvedNatsWorkerOptions {
+  readonly name: string;
+  readonly pool: string;
+  readonly graceMs: number;
+  readonly heartbeatMs: number;
+  readonly pullExpiresMs: number;
+  readonly failSeeds: ReadonlySet<number>;
+  readonly onTaskSettled: ((settled: TaskSettled) => void) | undefined;
+}
+
+export function resolveNatsWorkerOptions(
+  o: NatsWorkerOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedNatsWorkerOptions {
+  const pool = o.pool ?? DEFAULT_POOL;
+  if (!POOL_PATTERN.test(pool)) {
+    throw new ValidationError(
+      'pool',
+      `expected 1-32 letters, digits, "_" or "-", got ${JSON.stringify(pool)}`,
+    );
+  }
+  const name = o.name ?? `${hostname()}:${process.pid}`;
+  if (name.trim() === '') throw new ValidationError('name', 'expected a non-empty worker name');
+  const nonNegative = (field: string, v: number): number => {
+    if (!Number.isFinite(v) || v < 0)
+      throw new ValidationError(field, `expected a non-negative number, got ${v}`);
+    return v;
+  };
+  const failSeeds =
+    o.failSeeds ??
+    (env.WIDTHSWEEP_FAIL_SEEDS ?? '')
+      .split(',')
+      .filter((s) => s.trim() !== '')
+      .map(Number);
+  return {
+    name,
+    pool,
+    graceMs: nonNegative('graceMs', o.graceMs ?? 10_000),
+    heartbeatMs: nonNegative('heartbeatMs', o.heartbeatMs ?? 5000),
+    pullExpiresMs: nonNegative('pullExpiresMs', o.pullExpiresMs ?? 5000),
+    failSeeds: new Set(failSeeds),
+    onTaskSettled: o.onTaskSettled,
+  };
+}
+
+export type WorkerState = 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface WorkerStats {
+  readonly tasksDone: number;
+  readonly tasksFailed: number;
+  readonly inFlight: number;
+}
+
+/**
+ * A worker node: pulls tasks from its pool's JetStream consumer, at most one per free thread
+ * (the ack-wait clock starts at delivery, so nothing is prefetched), trains them on its runner
+ * off the NATS thread, publishes each result before acking its task, and hands back what it
+ * holds when closed.
+ */
+export class NatsWorker {
+  readonly options: ResolvedNatsWorkerOptions;
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #runner: TaskRunner;
+  readonly #log: Logger;
+  readonly #abort = new AbortController();
+  readonly #inFlight = new Set<Promise<void>>();
+  #registry: WorkerRegistry | undefined;
+  #state: WorkerState = 'starting';
+  #done = 0;
+  #failed = 0;
+  #maxDeliver = 1;
+  #ackWaitMs = 60_000;
+  #wake: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #closing: Promise<void> | undefined;
+  readonly #startedAt = new Date().toISOString();
+
+  private constructor(
+    nc: NatsConnection,
+    runner: TaskRunner,
+    options: ResolvedNatsWorkerOptions,
+    log: Logger,
+  ) {
+    this.#nc = nc;
+    this.#js = jetstream(nc);
+    this.#runner = runner;
+    this.options = options;
+    this.#log = log;
+  }
+
+  /** Connects, makes sure the streams and the pool's consumer exist, and starts pulling. */
+  static async start(options: NatsWorkerOptions = {}, log?: Logger): Promise<NatsWorker> {
+    const resolved = resolveNatsWorkerOptions(options);
+    const logger = log ?? createLogger(`worker ${resolved.name}`);
+    const natsOptions = resolveNatsConnectionOptions({
+      name: `widthsweep-worker ${resolved.name}`,
+      ...options.nats,
+    });
+    const runner = await createTaskRunner(options.runner ?? {});
+    let nc: NatsConnection;
+    try {
+      nc = await connectNats(natsOptions);
+    } catch (err) {
+      await runner.close();
+      throw err;
+    }
+    const worker = new NatsWorker(nc, runner, resolved, logger);
+    try {
+      await worker.#init();
+    } catch (err) {
+      await worker.close();
+      throw err;
+    }
+    return worker;
+  }
+
+  /** The backend this worker trains with (what `--backend auto` chose). */
+  get backend(): string {
+    return this.#runner.backend;
+  }
+
+  get threads(): number {
+    return this.#runner.threads;
+  }
+
+  get state(): WorkerState {
+    return this.#state;
+  }
+
+  get stats(): WorkerStats {
+    return { tasksDone: this.#done, tasksFailed: this.#failed, inFlight: this.#inFlight.size };
+  }
+
+  /** Resolves when the worker has stopped, by close() or because its connection closed. */
+  get finished(): Promise<void> {
+    return this.#loop ?? Promise.resolve();
+  }
+
+  async #init(): Promise<void> {
+    const jsm = await jetstreamManager(this.#nc);
+    const topology = resolveTopologyOptions();
+    await ensureStreams(jsm, topology);
+    await ensureWorkerConsumer(jsm, this.options.pool, topology, false);
+    const consumer = await this.#js.consumers.get(
+      TASK_STREAM,
+      workerConsumerName(this.options.pool),
+    );
+    await this.#refreshConsumerConfig(consumer);
+    const kv = await openWorkerBucket(this.#nc);
+    this.#registry = new WorkerRegistry(kv, this.options.name, this.options.heartbeatMs, () => ({
+      type: 'worker-heartbeat',
+      name: this.options.name,
+      host: hostname(),
+      pid: process.pid,
+      pool: this.options.pool,
+      backend: this.#runner.backend,
+      threads: this.#runner.threads,
+      ...this.stats,
+      startedAt: this.#startedAt,
+      lastHeartbeat: new Date().toISOString(),
+    }));
+    await this.#registry.beat();
+    this.#state = 'running';
+    this.#log.info(
+      `pulling pool '${this.options.pool}' with ${this.#runner.threads} ${this.#runner.backend} thread(s)`,
+    );
+    this.#loop = this.#pull(consumer);
+  }
+
+  async #refreshConsumerConfig(consumer: Consumer): Promise<void> {
+    const info = await consumer.info();
+    this.#maxDeliver = info.config.max_deliver ?? -1;
+    this.#ackWaitMs = Math.max(1000, (info.config.ack_wait ?? 30e9) / 1e6);
+  }
+
+  async #pull(consumer: Consumer): Promise<void> {
+    let lastWarning = 0;
+    let lastRefresh = Date.now();
+    while (this.#state === 'running') {
+      while (this.#inFlight.size >= this.#runner.threads && this.#state === 'running') {
+        await new Promise<void>((resolve) => (this.#wake = resolve));
+      }
+      if (this.#state !== 'running') break;
+      let msg: JsMsg | null;
+      try {
+        if (Date.now() - lastRefresh > 60_000) {
+          lastRefresh = Date.now();
+          await this.#refreshConsumerConfig(consumer);
+        }
+        msg = await consumer.next({ expires: this.options.pullExpiresMs });
+      } catch (err) {
+        if (this.#state !== 'running' || this.#nc.isClosed()) break;
+        // Server restarts and missed heartbeats surface here; the connection reconnects by
+        // itself, so wait and pull again.
+        if (Date.now() - lastWarning > 10_000) {
+          lastWarning = Date.now();
+          this.#log.warn(`pull failed, retrying: ${describeError(err)}`);
+        }
+        await sleep(1000);
+        continue;
+      }
+      if (msg === null) continue;
+      if (this.#state !== 'running') {
+        msg.nak();
+        break;
+      }
+      const handled = this.#handle(msg).finally(() => {
+        this.#inFlight.delete(handled);
+        this.#wake?.();
+      });
+      this.#inFlight.add(handled);
+    }
+  }
+
+  async #publish(message: ResultMessage, msgID: string, deadlineMs: number): Promise<void> {
+    await publishWithRetry(this.#js, resultSubject(message.study), encodeWire(message), msgID, {
+      deadlineMs,
+    });
+  }
+
+  async #handle(msg: JsMsg): Promise<void> {
+    let task: Task;
+    let study: string;
+    try {
+      ({ task, study } = parseTaskMessage(msg.data));
+    } catch (err) {
+      if (!(err instanceof WireFormatError)) throw err;
+      this.#log.warn(`terminating an undecodable message on ${msg.subject}: ${err.message}`);
+      msg.term();
+      return;
+    }
+    if (task.formatVersion !== RESULT_FORMAT_VERSION) {
+      // Another widthsweep version computes this task; leave it to a matching worker.
+      this.#log.warn(
+        `task ${task.id} has result format ${task.formatVersion}, this worker ${RESULT_FORMAT_VERSION}`,
+      );
+      msg.nak(60_000);
+      return;
+    }
+    const attempt = msg.info.deliveryCount;
+    const receivedAt = performance.now();
+    const base = {
+      v: WIRE_VERSION,
+      study,
+      taskId: task.id,
+      worker: this.options.name,
+      attempt,
+    } as const;
+    const heartbeat = setInterval(() => msg.working(), Math.max(500, this.#ackWaitMs / 3));
+    try {
+      await this.#publish(
+        { type: 'started', ...base },
+        `${task.id}:${attempt}:started`,
+        10_000,
+      ).catch((err: unknown) =>
+        this.#log.warn(`could not report the start of ${task.id}: ${describeError(err)}`),
+      );
+      if (this.options.failSeeds.has(task.seed)) {
+        throw new TaskFailedError(
+          task.id,
+          `injected failure for seed ${task.seed} (WIDTHSWEEP_FAIL_SEEDS)`,
+        );
+      }
+      const outcome = await this.#runner.run(task, this.#abort.signal);
+      try {
+        await this.#publish(
+          { type: 'outcome', ...base, outcome, task },
+          `${task.id}:${attempt}:outcome`,
+          120_000,
+        );
+      } catch (err) {
+        // Without a stored result the task must not be acked: its next delivery trains it again.
+        this.#log.warn(
+          `could not publish the result of ${task.id}; it will be redelivered: ${describeError(err)}`,
+        );
+        return;
+      }
+      this.#done++;
+      this.#settled('done', receivedAt);
+      await msg.ackAck().catch(() => false);
+    } catch (err) {
+      if (err instanceof TaskCancelledError || this.#abort.signal.aborted) {
+        this.#settled('handed_back', receivedAt);
+        msg.nak();
+        return;
+      }
+      this.#failed++;
+      this.#settled('failed', receivedAt);
+      const final = this.#maxDeliver > 0 && attempt >= this.#maxDeliver;
+      const error = describeError(err);
+      this.#log.warn(
+        `task ${task.id} attempt ${attempt} failed${final ? ' for good' : ''}: ${error}`,
+      );
+      try {
+        await this.#publish(
+          { type: 'attempt-failed', ...base, task, error, final },
+          `${task.id}:${attempt}:failed`,
+          60_000,
+        );
+      } catch (publishErr) {
+        this.#log.warn(`could not report the failure of ${task.id}: ${describeError(publishErr)}`);
+      }
+      if (final) msg.ack();
+      else msg.nak(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  #settled(outcome: TaskSettled['outcome'], receivedAt: number): void {
+    try {
+      this.options.onTaskSettled?.({ outcome, seconds: (performance.now() - receivedAt) / 1000 });
+    } catch (err) {
+      this.#log.warn(`onTaskSettled threw: ${describeError(err)}`);
+    }
+  }
+
+  /**
+   * Idempotent. Stops pulling, lets in-flight tasks finish for up to graceMs, hands back the
+   * rest (nak), closes the thread pool, leaves the live-worker list and drains the connection.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    this.#wake?.();
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['stop pulling', async () => this.#loop],
+      [
+        'finish or hand back in-flight tasks',
+        async () => {
+          const all = Promise.allSettled([...this.#inFlight]);
+          const timer = setTimeout(() => this.#abort.abort(), this.options.graceMs);
+          await all;
+          clearTimeout(timer);
+        },
+      ],
+      ['close the thread pool', () => this.#runner.close()],
+      ['leave the live-worker list', async () => this.#registry?.remove()],
+      ['drain the NATS connection', () => drainOrClose(this.#nc)],
+    ];
+    const failures: Error[] = [];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        failures.push(new Error(`could not ${what}: ${describeError(err)}`, { cause: err }));
+      }
+    }
+    this.#state = 'stopped';
+    if (failures.length > 0) throw new AggregateError(failures, 'errors while closing the worker');
+  }
+}

@@ -1,0 +1,73 @@
+import type { KV } from '@nats-io/kv';
+
+/** What `widthsweep status` shows of a live worker; published every few seconds. */
+export interface WorkerHeartbeat {
+  readonly type: 'worker-heartbeat';
+  readonly name: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly pool: string;
+  readonly backend: string;
+  readonly threads: number;
+  readonly inFlight: number;
+  readonly tasksDone: number;
+  readonly tasksFailed: number;
+  readonly startedAt: string;
+  readonly lastHeartbeat: string;
+}
+
+/** KV keys allow letters, digits and -/_=. only. */
+export function workerKey(name: string): string {
+  return name.replace(/[^-/_=.a-zA-Z0-9]/g, '_');
+}
+
+/**
+ * Keeps this worker's entry fresh in the bucket; the bucket's TTL drops it when the worker
+ * dies without saying goodbye.
+ */
+export class WorkerRegistry {
+  readonly #kv: KV;
+  readonly #key: string;
+  readonly #snapshot: () => WorkerHeartbeat;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(kv: KV, name: string, intervalMs: number, snapshot: () => WorkerHeartbeat) {
+    this.#kv = kv;
+    this.#key = workerKey(name);
+    this.#snapshot = snapshot;
+    this.#timer = setInterval(() => void this.beat(), intervalMs);
+    this.#timer.unref();
+  }
+
+  async beat(): Promise<void> {
+    try {
+      await this.#kv.put(this.#key, JSON.stringify(this.#snapshot()));
+    } catch {
+      // Disconnected: the next beat after the reconnect puts it back.
+    }
+  }
+
+  async remove(): Promise<void> {
+    clearInterval(this.#timer);
+    try {
+      await this.#kv.delete(this.#key);
+    } catch {
+      // The TTL removes it anyway.
+    }
+  }
+}
+
+export async function listWorkers(kv: KV): Promise<WorkerHeartbeat[]> {
+  const out: WorkerHeartbeat[] = [];
+  const keys = await kv.keys();
+  for await (const key of keys) {
+    const entry = await kv.get(key);
+    if (entry === null || entry.operation !== 'PUT') continue;
+    try {
+      out.push(JSON.parse(entry.string()) as WorkerHeartbeat);
+    } catch {
+      // An entry from an incompatible version: not shown.
+    }
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
