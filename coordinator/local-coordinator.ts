@@ -1,3 +1,5 @@
+import { runCleanup } from '../shared/cleanup.js';
+import type { CleanupStep } from '../shared/cleanup.js';
 import { hostname } from 'node:os';
 import {
   describeError,
@@ -167,7 +169,7 @@ export class LocalCoordinator {
 
   async #close(): Promise<void> {
     this.#state = 'closing';
-    const steps: Array<[string, () => unknown]> = [
+    const steps: CleanupStep[] = [
       [
         'stop dispatching and hand back in-flight tasks',
         async () => {
@@ -178,16 +180,10 @@ export class LocalCoordinator {
       ['close the task pool', () => this.#runner.close()],
       ['close the result database', () => this.#store.close()],
     ];
-    const failures: unknown[] = [];
-    for (const [what, step] of steps) {
-      try {
-        await step();
-      } catch (err) {
-        failures.push(new Error(`could not ${what}: ${describeError(err)}`, { cause: err }));
-      }
+    try {
+      await runCleanup(steps, 'coordinator');
+    } finally {
+      this.#state = 'closed';
     }
-    this.#state = 'closed';
-    if (failures.length > 0)
-      throw new AggregateError(failures, 'errors while closing the coordinator');
   }
 }

@@ -1,3 +1,5 @@
+import { runCleanup } from '../shared/cleanup.js';
+import type { CleanupStep } from '../shared/cleanup.js';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -399,7 +401,7 @@ export class NatsWorker {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
     this.#wake?.();
-    const steps: Array<[string, () => Promise<unknown>]> = [
+    const steps: CleanupStep[] = [
       ['stop pulling', async () => this.#loop],
       [
         'finish or hand back in-flight tasks',
@@ -414,15 +416,10 @@ export class NatsWorker {
       ['leave the live-worker list', async () => this.#registry?.remove()],
       ['drain the NATS connection', () => drainOrClose(this.#nc)],
     ];
-    const failures: Error[] = [];
-    for (const [what, step] of steps) {
-      try {
-        await step();
-      } catch (err) {
-        failures.push(new Error(`could not ${what}: ${describeError(err)}`, { cause: err }));
-      }
+    try {
+      await runCleanup(steps, 'worker');
+    } finally {
+      this.#state = 'stopped';
     }
-    this.#state = 'stopped';
-    if (failures.length > 0) throw new AggregateError(failures, 'errors while closing the worker');
   }
 }

@@ -1,3 +1,5 @@
+import { runCleanup } from '../../shared/cleanup.js';
+import type { CleanupStep } from '../../shared/cleanup.js';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -256,7 +258,7 @@ export class DistributedCoordinator {
 
   async #close(): Promise<void> {
     this.#state = 'closing';
-    const steps: Array<[string, () => Promise<unknown> | void]> = [
+    const steps: CleanupStep[] = [
       [
         'stop collecting',
         async () => {
@@ -267,16 +269,10 @@ export class DistributedCoordinator {
       ['drain the NATS connection', () => drainOrClose(this.#nc)],
       ['close the result database', () => this.#store.close()],
     ];
-    const failures: Error[] = [];
-    for (const [what, step] of steps) {
-      try {
-        await step();
-      } catch (err) {
-        failures.push(new Error(`could not ${what}: ${describeError(err)}`, { cause: err }));
-      }
+    try {
+      await runCleanup(steps, 'coordinator');
+    } finally {
+      this.#state = 'closed';
     }
-    this.#state = 'closed';
-    if (failures.length > 0)
-      throw new AggregateError(failures, 'errors while closing the coordinator');
   }
 }
