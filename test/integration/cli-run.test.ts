@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { rowsWhenReady } from '../helpers/db.js';
 import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -224,12 +225,8 @@ test('cli run - SIGINT stops promptly and a re-run completes with one row per ta
   const deadline = Date.now() + 60_000;
   for (;;) {
     await sleep(200);
-    if (
-      existsSync(idb) &&
-      (rows(idb, "SELECT count(*) AS n FROM task_results WHERE status = 'done'")[0]?.n as number) >
-        0
-    )
-      break;
+    const done = rowsWhenReady(idb, "SELECT count(*) AS n FROM task_results WHERE status = 'done'");
+    if (Number(done[0]?.n ?? 0) > 0) break;
     assert.ok(Date.now() < deadline, 'no result within 60 s');
   }
   const signalledAt = Date.now();

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import Database from 'better-sqlite3';
+import { rowsWhenReady } from '../helpers/db.js';
 import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
 import type { CliResult } from '../helpers/cli.js';
 import { TestNatsServer } from '../helpers/nats-server.js';
@@ -33,19 +33,8 @@ function spec(
   return path;
 }
 
-function query(db: string, sql: string): Array<Record<string, unknown>> {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).all() as Array<Record<string, unknown>>;
-  } finally {
-    conn.close();
-  }
-}
-
-function count(db: string, sql: string): number {
-  if (!existsSync(db)) return 0;
-  return (query(db, sql)[0]?.n as number | undefined) ?? 0;
-}
+const query = (db: string, sql: string) => rowsWhenReady(db, sql);
+const count = (db: string, sql: string): number => Number(query(db, sql)[0]?.n ?? 0);
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,9 @@
+import { rowsWhenReady } from '../helpers/db.js';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { CLI, lastJsonLine } from '../helpers/cli.js';
 import { NATS_SERVER_BIN } from '../helpers/nats-server.js';
 import { NetnsLab } from '../helpers/netns.js';
@@ -13,15 +13,7 @@ import { tempDir } from '../helpers/temp.js';
 /** nats-server on the hub; two workers and the coordinator each on a host of their own. */
 const HOSTS = ['nats', 'wa', 'wb', 'coord'] as const;
 
-function query(db: string, sql: string): Array<Record<string, unknown>> {
-  if (!existsSync(db)) return [];
-  const conn = new Database(db, { readonly: true, fileMustExist: true });
-  try {
-    return conn.prepare(sql).all() as Array<Record<string, unknown>>;
-  } finally {
-    conn.close();
-  }
-}
+const query = (db: string, sql: string) => rowsWhenReady(db, sql);
 
 const count = (db: string, sql: string): number => Number(query(db, sql)[0]?.n ?? 0);
 
