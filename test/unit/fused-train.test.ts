@@ -1,16 +1,13 @@
+import { taskInputs, teacherTask } from '../helpers/teacher-task.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TaskCancelledError, ValidationError } from '../../shared/errors.js';
 import { evaluateNetwork } from '../../shared/evaluate.js';
 import { taskId } from '../../shared/expand.js';
 import { forward } from '../../shared/forward.js';
-import { initNetwork } from '../../shared/init.js';
-import type { NetworkWeights } from '../../shared/network.js';
 import { deriveSeed } from '../../shared/random.js';
 import { createTarget, getTargetDefinition } from '../../shared/targets/registry.js';
 import type { Task, TaskSpec } from '../../shared/task.js';
-import { RESULT_FORMAT_VERSION } from '../../shared/task.js';
-import { sampleTrainingData, type TrainingData } from '../../shared/training-data.js';
 import { loadBackend } from '../../worker/backend-context.js';
 import { executeTask } from '../../worker/execute-task.js';
 import { loadFused } from '../../worker/fused/context.js';
@@ -19,43 +16,6 @@ import { loadTf } from '../../worker/tfjs.js';
 import { trainNetwork } from '../../worker/train/trainer.js';
 
 const fused = await loadFused();
-
-function teacherTask(
-  overrides: { width?: number; seed?: number; train?: Partial<TaskSpec['train']> } = {},
-): Task {
-  const spec: TaskSpec = {
-    formatVersion: RESULT_FORMAT_VERSION,
-    target: {
-      name: 'teacher',
-      params: getTargetDefinition('teacher')?.params.parse({ k: 4 }) ?? {},
-    },
-    kind: 'regression',
-    dim: 1,
-    width: overrides.width ?? 16,
-    seed: overrides.seed ?? 3,
-    train: {
-      steps: 300,
-      samples: 256,
-      lr: 0.01,
-      optimizer: 'adam',
-      momentum: 0,
-      schedule: 'cosine',
-      batch: 0,
-      loss: 'mse',
-      ...overrides.train,
-    },
-    eval: { samples: 1024, sampler: 'sobol', replicates: 4, sharpen: 1000 },
-  };
-  return { ...spec, id: taskId(spec) };
-}
-
-/** The data and starting weights executeTask would use for `task`. */
-function taskInputs(task: Task): { data: TrainingData; init: NetworkWeights } {
-  const target = createTarget(task.target, task.dim);
-  const data = sampleTrainingData(target, task.train.samples, deriveSeed(task.seed, 'train-data'));
-  const init = initNetwork(task.dim, task.width, 1, 'linear', deriveSeed(task.seed, 'init'));
-  return { data, init };
-}
 
 function fusedInput(task: Task, signal?: AbortSignal): FusedTrainInput {
   return {
