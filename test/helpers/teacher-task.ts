@@ -10,7 +10,12 @@ import type { TrainingData } from '../../shared/training-data.js';
 
 /** A width-4 teacher task in 1-D: exactly representable, so trainers can be held to small errors. */
 export function teacherTask(
-  overrides: { width?: number; seed?: number; train?: Partial<TaskSpec['train']> } = {},
+  overrides: {
+    width?: number;
+    seed?: number;
+    train?: Partial<TaskSpec['train']>;
+    eval?: Partial<TaskSpec['eval']>;
+  } = {},
 ): Task {
   const spec: TaskSpec = {
     formatVersion: RESULT_FORMAT_VERSION,
@@ -33,7 +38,7 @@ export function teacherTask(
       loss: 'mse',
       ...overrides.train,
     },
-    eval: { samples: 1024, sampler: 'sobol', replicates: 4, sharpen: 1000 },
+    eval: { samples: 1024, sampler: 'sobol', replicates: 4, sharpen: 1000, ...overrides.eval },
   };
   return { ...spec, id: taskId(spec) };
 }

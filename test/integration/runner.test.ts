@@ -1,3 +1,4 @@
+import { teacherTask } from '../helpers/teacher-task.js';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -9,8 +10,7 @@ import {
 } from '../../shared/errors.js';
 import { taskId } from '../../shared/expand.js';
 import type { TaskOutcome } from '../../shared/result.js';
-import { getTargetDefinition } from '../../shared/targets/registry.js';
-import { RESULT_FORMAT_VERSION, type Task, type TaskSpec } from '../../shared/task.js';
+import type { Task, TaskSpec } from '../../shared/task.js';
 import {
   backendIsolation,
   isBackendInstalled,
@@ -26,29 +26,7 @@ import {
 import { ThreadTaskRunner } from '../../worker/thread-runner.js';
 
 function tinyTask(seed: number, steps = 150): Task {
-  const spec: TaskSpec = {
-    formatVersion: RESULT_FORMAT_VERSION,
-    target: {
-      name: 'teacher',
-      params: getTargetDefinition('teacher')?.params.parse({ k: 4 }) ?? {},
-    },
-    kind: 'regression',
-    dim: 1,
-    width: 8,
-    seed,
-    train: {
-      steps,
-      samples: 128,
-      lr: 0.01,
-      optimizer: 'adam',
-      momentum: 0,
-      schedule: 'cosine',
-      batch: 0,
-      loss: 'mse',
-    },
-    eval: { samples: 512, sampler: 'sobol', replicates: 4, sharpen: 1000 },
-  };
-  return { ...spec, id: taskId(spec) };
+  return teacherTask({ width: 8, seed, train: { steps, samples: 128 }, eval: { samples: 512 } });
 }
 
 /** A task whose target does not exist: it fails inside the worker, before any training. */
