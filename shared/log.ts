@@ -13,6 +13,3 @@ export function createLogger(
   };
   return { info: (m) => line('info', m), warn: (m) => line('warn', m) };
 }
-
-/** A logger that drops everything, for embedding and tests. */
-export const silentLogger: Logger = { info: () => {}, warn: () => {} };

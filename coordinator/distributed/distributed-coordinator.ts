@@ -120,10 +120,6 @@ export class DistributedCoordinator {
     return this.#state;
   }
 
-  get maxDeliver(): number {
-    return this.#topology.maxDeliver;
-  }
-
   /** Registers the study, publishes what it lacks, and (unless detach) collects until it is finished. */
   async run(spec: StudySpec, options: CollectOptions & { detach?: boolean }): Promise<RunSummary> {
     const registered = this.#store.registerStudy(spec, expandStudy(spec));

@@ -4,14 +4,6 @@ import type { Task } from '../../shared/task.js';
 
 export type TaskStatus = 'pending' | 'running' | 'done' | 'failed' | 'diverged';
 
-export const TASK_STATUSES: readonly TaskStatus[] = [
-  'pending',
-  'running',
-  'done',
-  'failed',
-  'diverged',
-];
-
 /** Counts of a study's tasks by status. */
 export interface StudyProgress {
   readonly study: string;
