@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { InputError, UnknownStudyError } from '../../shared/errors.js';
 import { choiceOption, dbOption } from './arguments.js';
-import { formatCsv } from './format.js';
+import { stringify } from 'csv-stringify';
+import { CSV_OPTIONS } from './format.js';
 
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
@@ -32,12 +33,18 @@ export function registerExportCommand(program: Command): void {
         const columns = stmt.columns().map((c) => c.name);
         const out: Writable =
           flags.out === undefined ? process.stdout : createWriteStream(flags.out);
-        if (flags.format === 'csv') await write(out, `${formatCsv(columns, [])}\n`);
         // Rows stream from SQLite one by one, so a study of any size exports in constant memory.
-        for (const row of stmt.iterate(study) as Iterable<Record<string, unknown>>) {
-          const line =
-            flags.format === 'csv' ? formatCsv(columns, [row]).split('\n')[1] : JSON.stringify(row);
-          await write(out, `${line ?? ''}\n`);
+        const rows = stmt.iterate(study) as Iterable<Record<string, unknown>>;
+        if (flags.format === 'csv') {
+          const csv = stringify({ ...CSV_OPTIONS, header: true, columns });
+          csv.pipe(out, { end: false });
+          for (const row of rows) {
+            if (!csv.write(row)) await once(csv, 'drain');
+          }
+          csv.end();
+          await once(csv, 'end');
+        } else {
+          for (const row of rows) await write(out, `${JSON.stringify(row)}\n`);
         }
         if (out !== process.stdout) {
           out.end();

@@ -1,4 +1,5 @@
 /** Output formats shared by query, status and export. */
+import { stringify } from 'csv-stringify/sync';
 import { plainText } from '../../shared/plain-text.js';
 
 const cell = (value: unknown): string => {
@@ -26,21 +27,29 @@ export function formatTable(
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-const csvCell = (value: unknown): string => {
-  if (value === null || value === undefined) return '';
-  const text = plainText(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-};
+/**
+ * RFC 4180 through csv-stringify: quoting of commas, quotes and line breaks inside a cell is
+ * exactly what a hand-written cell quoter got wrong once (a multi-line error cut its row).
+ * Numbers keep full precision; objects become JSON; booleans `true`/`false`; null is empty.
+ */
+export const CSV_OPTIONS = {
+  cast: {
+    boolean: (value: boolean): string => String(value),
+    object: (value: object): string => plainText(value),
+  },
+} as const;
 
-/** RFC 4180 CSV with a header row; numbers keep full precision. */
+/** CSV with a header row. */
 export function formatCsv(
   columns: readonly string[],
   rows: ReadonlyArray<Record<string, unknown>>,
 ): string {
-  return [
-    columns.map(csvCell).join(','),
-    ...rows.map((r) => columns.map((c) => csvCell(r[c])).join(',')),
-  ].join('\n');
+  return stringify(rows as Array<Record<string, unknown>>, {
+    ...CSV_OPTIONS,
+    header: true,
+    columns: [...columns],
+    eof: false,
+  });
 }
 
 /** Milliseconds as a short human duration. */
