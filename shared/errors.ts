@@ -31,13 +31,20 @@ export class ValidationError extends InputError {
   }
 }
 
+const MAX_LISTED_ISSUES = 20;
+
 /** A spec with one or more invalid fields; `issues` holds each one, in document order. */
 export class SpecError extends InputError {
   readonly issues: readonly ValidationError[];
   readonly source: string | undefined;
   constructor(issues: readonly ValidationError[], source?: string, options?: ErrorOptions) {
     const where = source === undefined ? 'invalid study spec' : `invalid study spec ${source}`;
-    super(`${where}:\n${issues.map((i) => `  ${i.message}`).join('\n')}`, options);
+    // A fuzzed spec can have thousands of bad items: the first few say what to fix.
+    const shown = issues.slice(0, MAX_LISTED_ISSUES).map((i) => `  ${i.message}`);
+    if (issues.length > MAX_LISTED_ISSUES) {
+      shown.push(`  … and ${issues.length - MAX_LISTED_ISSUES} more`);
+    }
+    super(`${where}:\n${shown.join('\n')}`, options);
     this.name = 'SpecError';
     this.issues = issues;
     this.source = source;
