@@ -59,6 +59,24 @@ export class QueryError extends InputError {
   }
 }
 
+/** A `widthsweep query` statement still running at its time limit; it was stopped. Exit 1. */
+export class QueryTimeoutError extends WidthsweepError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A command stopped by SIGINT/SIGTERM before it finished. The CLI exits with code 130. */
+export class InterruptedError extends WidthsweepError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** A study that the result database does not know. */
 export class UnknownStudyError extends InputError {
   readonly study: string;
