@@ -89,10 +89,17 @@ export class LocalCoordinator {
 
   async #run(spec: StudySpec, onEvent: (event: SweepEvent) => void): Promise<RunSummary> {
     const started = performance.now();
+    const none = { trained: 0, failedNow: 0 };
+    // Expansion and registration of a large grid take seconds: both yield, so a signal stops them.
     const tasks = await expandStudyInterruptibly(spec, this.#abort.signal);
-    if (tasks === undefined) return this.#summary(spec, started, 0, { trained: 0, failedNow: 0 });
+    if (tasks === undefined) return this.#summary(spec, started, 0, none);
     this.#checkBackendTrains(tasks);
-    const registered = this.#store.registerStudy(spec, tasks);
+    const registered = await this.#store.registerStudyInterruptibly(
+      spec,
+      tasks,
+      this.#abort.signal,
+    );
+    if (registered === undefined) return this.#summary(spec, started, 0, none);
     // Longest first, so the last tasks to finish are short and threads do not idle at the end.
     const queue = this.#store
       .unfinishedTasks(spec.name)

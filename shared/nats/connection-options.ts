@@ -123,9 +123,7 @@ export function resolveNatsConnectionOptions(
 
 /** The one set of credentials the URLs carry; one connection cannot use two. */
 function urlCredentials(parts: readonly ServerUrlParts[]): Omit<ServerUrlParts, 'server'> {
-  const withCredentials = parts.filter(
-    (p) => p.user !== undefined || p.token !== undefined,
-  );
+  const withCredentials = parts.filter((p) => p.user !== undefined || p.token !== undefined);
   const first = withCredentials[0];
   if (first === undefined) return { user: undefined, password: undefined, token: undefined };
   const differs = withCredentials.some(

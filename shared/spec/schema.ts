@@ -15,7 +15,9 @@ export const MAX_DIM = 64;
 
 /** The message of a size cap (shared/spec/limits.ts): the limit and the value given. */
 function atMost(limit: number) {
-  return { error: (i: { input?: unknown }) => `expected at most ${limit}, got ${describeValue(i.input)}` };
+  return {
+    error: (i: { input?: unknown }) => `expected at most ${limit}, got ${describeValue(i.input)}`,
+  };
 }
 
 const studyName = z
