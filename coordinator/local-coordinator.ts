@@ -4,10 +4,12 @@ import { hostname } from 'node:os';
 import {
   describeError,
   LifecycleError,
+  StoreError,
   TaskCancelledError,
   ValidationError,
 } from '../shared/errors.js';
-import { estimatedTaskCost, expandStudy } from '../shared/expand.js';
+import { estimatedTaskCost, expandStudyInterruptibly } from '../shared/expand.js';
+import type { TaskOutcome } from '../shared/result.js';
 import type { StudySpec } from '../shared/spec/study-spec.js';
 import type { Task } from '../shared/task.js';
 import { backendTrains } from '../worker/backends.js';
@@ -63,6 +65,10 @@ export class LocalCoordinator {
     return this.#state;
   }
 
+  /**
+   * Trains what the database lacks. A store failure (a full disk, a broken file) stops every lane
+   * and rejects with a StoreError: the database keeps what was stored, and the next run resumes.
+   */
   async run(spec: StudySpec, onEvent: (event: SweepEvent) => void = () => {}): Promise<RunSummary> {
     if (this.#state !== 'idle') {
       throw new LifecycleError(
@@ -71,10 +77,29 @@ export class LocalCoordinator {
       );
     }
     this.#state = 'running';
+    // close() waits for all of run(), expansion included, before it closes the store.
+    const running = this.#run(spec, onEvent);
+    this.#running = running.catch(() => undefined);
+    try {
+      return await running;
+    } finally {
+      if (this.#state === 'running') this.#state = 'idle';
+    }
+  }
+
+  async #run(spec: StudySpec, onEvent: (event: SweepEvent) => void): Promise<RunSummary> {
     const started = performance.now();
-    const tasks = expandStudy(spec);
+    const none = { trained: 0, failedNow: 0 };
+    // Expansion and registration of a large grid take seconds: both yield, so a signal stops them.
+    const tasks = await expandStudyInterruptibly(spec, this.#abort.signal);
+    if (tasks === undefined) return this.#summary(spec, started, 0, none);
     this.#checkBackendTrains(tasks);
-    const registered = this.#store.registerStudy(spec, tasks);
+    const registered = await this.#store.registerStudyInterruptibly(
+      spec,
+      tasks,
+      this.#abort.signal,
+    );
+    if (registered === undefined) return this.#summary(spec, started, 0, none);
     // Longest first, so the last tasks to finish are short and threads do not idle at the end.
     const queue = this.#store
       .unfinishedTasks(spec.name)
@@ -89,30 +114,52 @@ export class LocalCoordinator {
     });
     const counters = { trained: 0, failedNow: 0 };
     let next = 0;
+    let storeFailure: { error: unknown } | undefined;
     const lane = async (): Promise<void> => {
-      while (!this.#abort.signal.aborted && next < queue.length) {
-        const task = queue[next++];
-        if (task !== undefined) await this.#runTask(task, onEvent, counters);
+      try {
+        while (!this.#abort.signal.aborted && next < queue.length) {
+          const task = queue[next++];
+          if (task !== undefined) await this.#runTask(task, onEvent, counters);
+        }
+      } catch (err) {
+        // Only store calls throw out of #runTask. Keep the first failure, stop the other lanes.
+        storeFailure ??= { error: err };
+        this.#abort.abort();
       }
     };
-    const lanes = Array.from({ length: Math.min(this.#runner.threads, queue.length) }, lane);
-    this.#running = Promise.allSettled(lanes);
-    await this.#running;
+    await Promise.all(Array.from({ length: Math.min(this.#runner.threads, queue.length) }, lane));
+    if (storeFailure !== undefined) {
+      const why = storeFailure.error instanceof Error ? storeFailure.error.message : 'unknown';
+      throw new StoreError(
+        `storing results failed (${why}); the run stopped with the study unfinished: fix the cause and run again to resume`,
+        { cause: storeFailure.error },
+      );
+    }
+    return this.#summary(spec, started, registered.finished, counters);
+  }
+
+  #summary(
+    spec: StudySpec,
+    started: number,
+    skipped: number,
+    counters: { trained: number; failedNow: number },
+  ): RunSummary {
     const progress = this.#store.progress(spec.name);
-    if (this.#state === 'running') this.#state = 'idle';
+    const unfinished = progress.pending + progress.running;
     return {
       study: spec.name,
       total: progress.total,
       done: progress.done,
       failed: progress.failed,
       diverged: progress.diverged,
-      pending: progress.pending + progress.running,
+      pending: unfinished,
       trained: counters.trained,
-      skipped: registered.finished,
+      skipped,
       failedNow: counters.failedNow,
       wallMs: performance.now() - started,
       backend: this.#runner.backend,
-      interrupted: this.#abort.signal.aborted && progress.pending + progress.running > 0,
+      // Stopped before or during training: a study stopped while expanding may have no rows yet.
+      interrupted: this.#abort.signal.aborted && (unfinished > 0 || progress.total === 0),
     };
   }
 
@@ -128,6 +175,7 @@ export class LocalCoordinator {
     );
   }
 
+  /** Runner failures are retried or recorded; a store failure is thrown to the lane. */
   async #runTask(
     task: Task,
     onEvent: (event: SweepEvent) => void,
@@ -136,12 +184,9 @@ export class LocalCoordinator {
     for (let attempt = 1; ; attempt++) {
       if (this.#abort.signal.aborted) return;
       this.#store.markRunning(task.id);
+      let outcome: TaskOutcome;
       try {
-        const outcome = await this.#runner.run(task, this.#abort.signal);
-        if (this.#store.recordOutcome(outcome, { worker: this.#options.workerName }))
-          counters.trained++;
-        onEvent({ type: 'finished', task, outcome });
-        return;
+        outcome = await this.#runner.run(task, this.#abort.signal);
       } catch (err) {
         if (err instanceof TaskCancelledError || this.#abort.signal.aborted) {
           this.#store.markPending(task.id);
@@ -157,7 +202,12 @@ export class LocalCoordinator {
         }
         onEvent({ type: 'attempt-failed', task, error, attempt, final });
         if (final) return;
+        continue;
       }
+      if (this.#store.recordOutcome(outcome, { worker: this.#options.workerName }))
+        counters.trained++;
+      onEvent({ type: 'finished', task, outcome });
+      return;
     }
   }
 

@@ -31,13 +31,20 @@ export class ValidationError extends InputError {
   }
 }
 
+const MAX_LISTED_ISSUES = 20;
+
 /** A spec with one or more invalid fields; `issues` holds each one, in document order. */
 export class SpecError extends InputError {
   readonly issues: readonly ValidationError[];
   readonly source: string | undefined;
   constructor(issues: readonly ValidationError[], source?: string, options?: ErrorOptions) {
     const where = source === undefined ? 'invalid study spec' : `invalid study spec ${source}`;
-    super(`${where}:\n${issues.map((i) => `  ${i.message}`).join('\n')}`, options);
+    // A fuzzed spec can have thousands of bad items: the first few say what to fix.
+    const shown = issues.slice(0, MAX_LISTED_ISSUES).map((i) => `  ${i.message}`);
+    if (issues.length > MAX_LISTED_ISSUES) {
+      shown.push(`  … and ${issues.length - MAX_LISTED_ISSUES} more`);
+    }
+    super(`${where}:\n${shown.join('\n')}`, options);
     this.name = 'SpecError';
     this.issues = issues;
     this.source = source;
@@ -49,6 +56,24 @@ export class QueryError extends InputError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'QueryError';
+  }
+}
+
+/** A `widthsweep query` statement still running at its time limit; it was stopped. Exit 1. */
+export class QueryTimeoutError extends WidthsweepError {
+  readonly timeoutMs: number;
+  constructor(timeoutMs: number, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'QueryTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A command stopped by SIGINT/SIGTERM before it finished. The CLI exits with code 130. */
+export class InterruptedError extends WidthsweepError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'InterruptedError';
   }
 }
 

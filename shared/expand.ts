@@ -16,11 +16,10 @@ export function taskId(spec: TaskSpec): string {
 }
 
 /**
- * Expands the grid in a stable order (target, training mode, dim, width, seed). `train.loss:
+ * The grid's tasks in a stable order (target, training mode, dim, width, seed). `train.loss:
  * auto` is resolved here so that an explicit loss equal to the default yields the same task id.
  */
-export function expandStudy(spec: StudySpec): Task[] {
-  const tasks: Task[] = [];
+function* studyTasks(spec: StudySpec): Generator<Task> {
   for (const target of spec.grid.targets) {
     const definition = getTargetDefinition(target.name);
     if (definition === undefined)
@@ -39,13 +38,40 @@ export function expandStudy(spec: StudySpec): Task[] {
               train: withChosenOptimizer(train, dim, width),
               eval: spec.eval,
             };
-            tasks.push({ ...taskSpec, id: taskId(taskSpec) });
+            yield { ...taskSpec, id: taskId(taskSpec) };
           }
         }
       }
     }
   }
-  return tasks;
+}
+
+/** Every task of the study, in the order of {@link studyTasks}. */
+export function expandStudy(spec: StudySpec): Task[] {
+  return [...studyTasks(spec)];
+}
+
+/** Tasks expanded between two turns of the event loop: a few milliseconds of hashing. */
+const EXPAND_SLICE = 1000;
+
+/**
+ * expandStudy for a process that must stay responsive: it yields to the event loop every
+ * EXPAND_SLICE tasks, so a SIGINT/SIGTERM handler runs within milliseconds even for the largest
+ * grid, and returns undefined as soon as `signal` is aborted.
+ */
+export async function expandStudyInterruptibly(
+  spec: StudySpec,
+  signal: AbortSignal,
+): Promise<Task[] | undefined> {
+  const tasks: Task[] = [];
+  for (const task of studyTasks(spec)) {
+    if (tasks.length % EXPAND_SLICE === 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (signal.aborted) return undefined;
+    }
+    tasks.push(task);
+  }
+  return signal.aborted ? undefined : tasks;
 }
 
 /**

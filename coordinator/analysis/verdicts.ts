@@ -94,11 +94,18 @@ function saturationCause(g: Group, flatSlope: number): string {
     : `; the random-feature reference still falls (m^${fmt(refTail)}) but stays above it, so the reference cannot tell a training limit from a sample limit`;
 }
 
+/** Whether any width of the curve has a result. */
+function hasData(g: Group): boolean {
+  return g.points.some((p) => p.n > 0);
+}
+
 /** One curve's verdict in a few sentences, and its failed sanity checks. */
 export function groupVerdict(
   g: Group,
   options: ResolvedAnalysisOptions,
 ): { verdict: string; warnings: string[] } {
+  if (!hasData(g))
+    return { verdict: 'No data: no task of this curve has a result yet.', warnings: [] };
   const facts = targetFacts(g.target, g.dim, g.targetParams);
   const measure = g.kind === 'classification' ? 'softmax L1 error' : 'L1 error';
   const parts: string[] = [];
@@ -338,8 +345,10 @@ export function studyVerdicts(
   groups: readonly Group[],
   options: ResolvedAnalysisOptions,
 ): StudyVerdict[] {
-  const regression = groups.filter((g) => g.kind === 'regression');
-  const classification = groups.filter((g) => g.kind === 'classification');
+  // Curves without a single result say nothing either way: they answer "no data", never "no".
+  const measured = groups.filter(hasData);
+  const regression = measured.filter((g) => g.kind === 'regression');
+  const classification = measured.filter((g) => g.kind === 'classification');
   const direct = classification.filter((g) => g.mode === 'direct');
   const rq1 = fallsVerdict(
     'RQ1',
@@ -368,5 +377,5 @@ export function studyVerdicts(
     evidence: `L1 targets: ${rq1.answer}; indicator targets: ${rq2.answer}.`,
     limits: 'As for RQ1 and RQ2; each target is trained separately, with its own network.',
   };
-  return [rq1, rq2, rq3, constructionVerdict(classification), epsVerdict(groups, options.eps)];
+  return [rq1, rq2, rq3, constructionVerdict(classification), epsVerdict(measured, options.eps)];
 }

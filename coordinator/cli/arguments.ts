@@ -1,5 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES } from '../../worker/backends.js';
+import { MAX_THREADS } from '../../worker/runner.js';
 
 /** Default result database, relative to the working directory. */
 export const DEFAULT_DB = 'widthsweep.sqlite';
@@ -8,6 +9,15 @@ export function parsePositiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
     throw new InvalidArgumentError(`expected a positive integer, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+/** `--threads`: a positive integer up to the runner's hard cap (more is refused, exit 2). */
+export function parseThreads(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > MAX_THREADS) {
+    throw new InvalidArgumentError(`expected at most ${MAX_THREADS} threads, got ${n}`);
   }
   return n;
 }

@@ -57,6 +57,8 @@ export function registerCollectCommand(
           close: () => coordinator.close(),
         },
         flags.json,
+        false,
+        flags.once,
       );
       setExitCode(code);
     } finally {

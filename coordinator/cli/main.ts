@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeError, InputError } from '../../shared/errors.js';
+import { describeError, InputError, InterruptedError } from '../../shared/errors.js';
 import { registerAnalyzeCommand } from './analyze-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCollectCommand } from './collect-command.js';
@@ -8,6 +8,7 @@ import { registerInfoCommands } from './info-commands.js';
 import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerStatusCommand } from './status-command.js';
+import { INTERRUPTED_EXIT_CODE } from './sweep-session.js';
 import { registerWorkerCommand } from './worker-command.js';
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad input (spec, flags, query). */
@@ -50,9 +51,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and --version exit through here with code 0; usage errors were printed already.
       return err.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
     }
-    process.stderr.write(
-      `widthsweep: ${err instanceof InputError ? err.message : describeError(err)}\n`,
-    );
+    const plain = err instanceof InputError || err instanceof InterruptedError;
+    process.stderr.write(`widthsweep: ${plain ? err.message : describeError(err)}\n`);
+    if (err instanceof InterruptedError) return INTERRUPTED_EXIT_CODE;
     return err instanceof InputError ? EXIT_BAD_INPUT : EXIT_FAILURE;
   }
 }

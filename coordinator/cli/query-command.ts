@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { runReadOnlyQuery } from '../store/read-only-query.js';
-import { choiceOption, dbOption } from './arguments.js';
+import { choiceOption, dbOption, parsePositiveInt } from './arguments.js';
 import { formatCsv, formatTable } from './format.js';
+
+interface QueryFlags {
+  db: string;
+  format: 'table' | 'csv' | 'json';
+  timeout: number;
+}
 
 export function registerQueryCommand(program: Command): void {
   program
@@ -19,8 +25,29 @@ export function registerQueryCommand(program: Command): void {
         'table',
       ),
     )
-    .action((sql: string, flags: { db: string; format: 'table' | 'csv' | 'json' }) => {
-      const { columns, rows } = runReadOnlyQuery(flags.db, sql);
+    .option(
+      '--timeout <seconds>',
+      'stop the statement after this long (exit 1)',
+      parsePositiveInt,
+      60,
+    )
+    .action(async (sql: string, flags: QueryFlags) => {
+      // SIGINT/SIGTERM stop the statement (it runs in a child process) and exit 130.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      let result;
+      try {
+        result = await runReadOnlyQuery(flags.db, sql, {
+          timeoutMs: flags.timeout * 1000,
+          signal: stop.signal,
+        });
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+      const { columns, rows } = result;
       const text =
         flags.format === 'json'
           ? JSON.stringify(rows)

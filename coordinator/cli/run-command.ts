@@ -1,6 +1,8 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { createLogger } from '../../shared/log.js';
 import { loadStudySpecFile } from '../../shared/spec/load.js';
+import { studyTaskCount } from '../../shared/spec/limits.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import { createTaskRunner } from '../../worker/runner.js';
 import type { BackendName } from '../../worker/backends.js';
@@ -8,11 +10,11 @@ import { DistributedCoordinator } from '../distributed/distributed-coordinator.j
 import { LocalCoordinator } from '../local-coordinator.js';
 import { SqliteResultStore } from '../store/sqlite-store.js';
 import { WriterLock } from '../store/writer-lock.js';
-import { backendOption, dbOption, parsePositiveInt } from './arguments.js';
+import { backendOption, dbOption, parsePositiveInt, parseThreads } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
 import { studySummary } from './summary-output.js';
-import { runSweepSession } from './sweep-session.js';
+import { INTERRUPTED_EXIT_CODE, runSweepSession } from './sweep-session.js';
 import type { SweepSession } from './sweep-session.js';
 
 interface RunFlags extends NatsFlags {
@@ -34,7 +36,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .option(
       '--threads <n>',
       'local mode: parallel training threads (default: the number of cores)',
-      parsePositiveInt,
+      parseThreads,
     )
     .addOption(backendOption('local mode: training backend; auto takes the fastest one installed'))
     .option(
@@ -58,19 +60,51 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
   addNatsFlags(command, false).action(async (specPath: string, flags: RunFlags) => {
     const spec = await loadStudySpecFile(specPath);
     const lock = WriterLock.acquire(flags.db);
+    // Until the session handles signals, one stops the command at once without leaving the lock
+    // behind (the lock releases itself on process exit).
+    const stopEarly = (signal: NodeJS.Signals): void => {
+      process.stderr.write(`\n${signal}: stopping before training started\n`);
+      process.exit(INTERRUPTED_EXIT_CODE);
+    };
+    process.on('SIGINT', stopEarly);
+    process.on('SIGTERM', stopEarly);
     try {
+      let session: SweepSession;
       const store = new SqliteResultStore(flags.db);
-      const session =
-        flags.nats === undefined
-          ? await localSession(spec, store, flags)
-          : await distributedSession(spec, store, flags);
+      try {
+        session =
+          flags.nats === undefined
+            ? await localSession(spec, store, flags)
+            : await distributedSession(spec, store, flags);
+      } finally {
+        process.off('SIGINT', stopEarly);
+        process.off('SIGTERM', stopEarly);
+      }
       setExitCode(
         await runSweepSession(session, flags.json, flags.detach && flags.nats !== undefined),
       );
     } finally {
+      process.off('SIGINT', stopEarly);
+      process.off('SIGTERM', stopEarly);
       lock.release();
     }
   });
+}
+
+/**
+ * Threads for a local run: the request (default: the cores), but never more than the cores or
+ * the study's tasks, since each idle thread still costs its backend's memory and start-up.
+ */
+function localThreads(spec: StudySpec, requested: number | undefined): number {
+  const cores = availableParallelism();
+  const tasks = studyTaskCount(spec, spec.grid.targets);
+  const threads = Math.max(1, Math.min(requested ?? cores, cores, tasks));
+  if (requested !== undefined && threads < requested) {
+    process.stderr.write(
+      `widthsweep: --threads ${requested}: using ${threads} (${cores} core(s), ${tasks} task(s) in the study)\n`,
+    );
+  }
+  return threads;
 }
 
 async function localSession(
@@ -82,7 +116,7 @@ async function localSession(
   try {
     runner = await createTaskRunner({
       backend: flags.backend,
-      ...(flags.threads === undefined ? {} : { threads: flags.threads }),
+      threads: localThreads(spec, flags.threads),
     });
   } catch (err) {
     store.close();

@@ -16,12 +16,15 @@ export interface SweepSession {
 
 /**
  * Drives a coordinator from the CLI: progress on stderr, SIGINT/SIGTERM to close() it (a second
- * signal exits at once), the table or the --json line at the end. Returns the exit code.
+ * signal exits at once), the table or the --json line at the end. Returns the exit code: never 0
+ * with tasks still pending, unless the caller asked for a partial pass (`--detach`,
+ * `collect --once`).
  */
 export async function runSweepSession(
   session: SweepSession,
   json: boolean,
   detached = false,
+  partial = detached,
 ): Promise<number> {
   const progress = new ProgressReporter();
   let signalled = false;
@@ -49,9 +52,10 @@ export async function runSweepSession(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  report(summary, groups, json, detached);
+  const unfinished = !partial && !summary.interrupted && summary.pending > 0;
+  report(summary, groups, json, detached, unfinished);
   if (summary.interrupted) return INTERRUPTED_EXIT_CODE;
-  return summary.failed > 0 ? 1 : 0;
+  return summary.failed > 0 || unfinished ? 1 : 0;
 }
 
 function report(
@@ -59,6 +63,7 @@ function report(
   groups: readonly SummaryGroup[],
   json: boolean,
   detached: boolean,
+  unfinished: boolean,
 ): void {
   if (json) {
     process.stdout.write(
@@ -73,8 +78,11 @@ function report(
     `skipped ${summary.skipped} already finished, in ${formatDuration(summary.wallMs)} (${summary.backend})`;
   const suffix = summary.interrupted
     ? ' — interrupted, run again to resume'
-    : detached
-      ? ` — published; collect with: widthsweep collect ${summary.study}`
-      : '';
-  (summary.interrupted ? process.stderr : process.stdout).write(`${line}${suffix}\n`);
+    : unfinished
+      ? ` — ${summary.pending} task(s) unfinished, run again to resume`
+      : detached
+        ? ` — published; collect with: widthsweep collect ${summary.study}`
+        : '';
+  const toStderr = summary.interrupted || unfinished;
+  (toStderr ? process.stderr : process.stdout).write(`${line}${suffix}\n`);
 }

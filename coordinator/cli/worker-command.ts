@@ -4,7 +4,7 @@ import { MetricsServer } from '../../worker/metrics-server.js';
 import { NatsWorker } from '../../worker/nats-worker.js';
 import { WorkerMetrics } from '../../worker/worker-metrics.js';
 import type { BackendName } from '../../worker/backends.js';
-import { backendOption, parsePositiveInt } from './arguments.js';
+import { backendOption, parseThreads } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
 
@@ -35,7 +35,7 @@ export function registerWorkerCommand(program: Command): void {
     .option(
       '--threads <n>',
       'parallel training threads (default: the number of cores)',
-      parsePositiveInt,
+      parseThreads,
     )
     .addOption(backendOption('training backend; auto takes the fastest one installed'))
     .option('--name <name>', 'worker name shown in status (default: host:pid)')

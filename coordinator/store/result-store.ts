@@ -63,6 +63,12 @@ export interface ResultStore {
    * inserted; tasks only earlier versions had are unlinked, their results kept).
    */
   registerStudy(spec: StudySpec, tasks: readonly Task[]): RegisterSummary;
+  /** registerStudy that lets signal handlers run; undefined (rolled back) when `signal` aborts. */
+  registerStudyInterruptibly(
+    spec: StudySpec,
+    tasks: readonly Task[],
+    signal: AbortSignal,
+  ): Promise<RegisterSummary | undefined>;
   /** The study's tasks without a final result (failed ones unless excluded), in grid order. */
   unfinishedTasks(study: string, includeFailed?: boolean): Task[];
   /** Marks a task running and returns its attempt number (1 for the first). */

@@ -33,19 +33,45 @@ export function resolveSqliteStoreOptions(
 
 const now = (): string => new Date().toISOString();
 
+/** Tasks registered between two turns of the event loop by registerStudyInterruptibly. */
+const REGISTER_SLICE = 2000;
+
 /** Undefined metrics and NaN become NULL; SQLite has no NaN and would store NULL anyway. */
 const num = (value: number | null | undefined): number | null =>
   value === null || value === undefined || Number.isNaN(value) ? null : value;
 
+/**
+ * Refuses, by reading only, a file that is some other program's SQLite database: one with tables
+ * but no widthsweep schema version, or a version without widthsweep's tables. It runs before
+ * anything (journal mode included) changes the file.
+ */
+function checkOwnDatabase(db: Database.Database, path: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const tables = db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+    .pluck()
+    .all() as string[];
+  const ours = version === 0 ? tables.length === 0 : tables.includes('studies');
+  if (ours) return;
+  const listed = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
+  throw new StoreError(
+    `${path} is an SQLite database of another program (tables: ${listed || 'none'}; schema version ${version}), not a widthsweep result database; it was not changed, give another --db`,
+  );
+}
+
 function open(path: string, options: ResolvedSqliteStoreOptions): Database.Database {
+  let db: Database.Database | undefined;
   try {
-    const db = new Database(path);
+    db = new Database(path);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+    checkOwnDatabase(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     return db;
   } catch (err) {
+    db?.close();
+    if (err instanceof StoreError) throw err;
     throw new StoreError(`cannot open result database ${path}: ${(err as Error).message}`, {
       cause: err,
     });
@@ -72,24 +98,65 @@ export class SqliteResultStore implements ResultStore {
   }
 
   registerStudy(spec: StudySpec, tasks: readonly Task[]): RegisterSummary {
-    const s = this.#stmts;
     return this.#db.transaction(() => {
-      const stamp = now();
-      s.upsertStudy.run({ study: spec.name, spec: JSON.stringify(spec), stamp });
-      let added = 0;
-      let finished = 0;
-      // The study is its latest spec: links from earlier versions go, their results stay.
-      s.unlinkStudy.run({ study: spec.name });
-      let position = 0;
-      for (const task of tasks) {
-        const inserted = s.insertTask.run(taskRow(task, stamp));
-        added += inserted.changes;
-        position += s.linkTask.run({ study: spec.name, id: task.id, position }).changes;
-        const status = (s.taskStatus.get({ id: task.id }) as { status: TaskStatus }).status;
-        if (status === 'done' || status === 'diverged') finished++;
+      const steps = this.#registerSteps(spec, tasks);
+      for (;;) {
+        const step = steps.next();
+        if (step.done === true) return step.value;
       }
-      return { total: tasks.length, added, finished };
     })();
+  }
+
+  /**
+   * registerStudy in one transaction that yields to the event loop every REGISTER_SLICE tasks
+   * (100k tasks take seconds), so a signal handler runs promptly; when `signal` aborts it rolls
+   * back and returns undefined. Nothing else may use the store until it settles.
+   */
+  async registerStudyInterruptibly(
+    spec: StudySpec,
+    tasks: readonly Task[],
+    signal: AbortSignal,
+  ): Promise<RegisterSummary | undefined> {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const steps = this.#registerSteps(spec, tasks);
+      for (;;) {
+        const step = steps.next();
+        if (step.done === true) {
+          this.#db.exec('COMMIT');
+          return step.value;
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        if (signal.aborted) {
+          this.#db.exec('ROLLBACK');
+          return undefined;
+        }
+      }
+    } catch (err) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  /** The statements of registering a study, pausing (yield) every REGISTER_SLICE tasks. */
+  *#registerSteps(spec: StudySpec, tasks: readonly Task[]): Generator<void, RegisterSummary> {
+    const s = this.#stmts;
+    const stamp = now();
+    s.upsertStudy.run({ study: spec.name, spec: JSON.stringify(spec), stamp });
+    let added = 0;
+    let finished = 0;
+    // The study is its latest spec: links from earlier versions go, their results stay.
+    s.unlinkStudy.run({ study: spec.name });
+    let position = 0;
+    for (const [i, task] of tasks.entries()) {
+      if (i > 0 && i % REGISTER_SLICE === 0) yield;
+      const inserted = s.insertTask.run(taskRow(task, stamp));
+      added += inserted.changes;
+      position += s.linkTask.run({ study: spec.name, id: task.id, position }).changes;
+      const status = (s.taskStatus.get({ id: task.id }) as { status: TaskStatus }).status;
+      if (status === 'done' || status === 'diverged') finished++;
+    }
+    return { total: tasks.length, added, finished };
   }
 
   unfinishedTasks(study: string, includeFailed = true): Task[] {

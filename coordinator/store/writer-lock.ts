@@ -1,5 +1,6 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { StoreError } from '../../shared/errors.js';
 
 interface LockInfo {
@@ -18,6 +19,25 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * The lock file of a database, beside the real file: a symlink, `./x` or `../dir/x` to the same
+ * database gives the same lock. A database not created yet is named by its real directory.
+ */
+export function lockPathFor(dbPath: string): string {
+  let real: string;
+  try {
+    real = realpathSync(dbPath);
+  } catch {
+    const absolute = resolve(dbPath);
+    try {
+      real = join(realpathSync(dirname(absolute)), basename(absolute));
+    } catch {
+      real = absolute;
+    }
+  }
+  return `${real}.lock`;
+}
+
+/**
  * One writing coordinator per database file. SQLite would serialise two writers, but two
  * coordinators would also dispatch the same tasks twice; the lock turns that into a clear error.
  * A lock left by a dead process on this host is taken over; one from another host is not, since
@@ -26,13 +46,16 @@ function alive(pid: number): boolean {
 export class WriterLock {
   readonly path: string;
   #held = true;
+  // process.exit() (a second Ctrl-C, an early signal) skips finally blocks; this still runs.
+  readonly #onExit = (): void => this.release();
 
   private constructor(path: string) {
     this.path = path;
+    process.on('exit', this.#onExit);
   }
 
   static acquire(dbPath: string): WriterLock {
-    const path = `${dbPath}.lock`;
+    const path = lockPathFor(dbPath);
     const info: LockInfo = {
       pid: process.pid,
       host: hostname(),
@@ -69,6 +92,7 @@ export class WriterLock {
   release(): void {
     if (!this.#held) return;
     this.#held = false;
+    process.off('exit', this.#onExit);
     rmSync(this.path, { force: true });
   }
 }

@@ -1,9 +1,12 @@
 import { ValidationError } from '../errors.js';
+import { isServerUrl, redactUrl, splitServerUrl } from './server-url.js';
+import type { ServerUrlParts } from './server-url.js';
 
 /**
  * How to reach and authenticate to NATS. Every field can also come from the environment
  * (WIDTHSWEEP_NATS_URL, _USER, _PASSWORD, _TOKEN, _NKEY_SEED_FILE, _CREDS, _TLS_CA, _TLS_CERT,
- * _TLS_KEY); flags win over the environment. Secrets are better passed by environment or file,
+ * _TLS_KEY); flags win over the environment. Credentials in the URL (`nats://user:pass@host`,
+ * `nats://token@host`, percent-escapes decoded) are used when no user or token is given. Secrets are better passed by environment or file,
  * since command lines are visible to every user of a machine.
  */
 export interface NatsConnectionOptions {
@@ -65,23 +68,29 @@ export function resolveNatsConnectionOptions(
 ): ResolvedNatsConnectionOptions {
   const pick = (key: keyof typeof ENV): string | undefined =>
     blankToUndefined(options[key]) ?? blankToUndefined(env[ENV[key]]);
-  const servers = (pick('url') ?? DEFAULT_NATS_URL)
+  const parts = (pick('url') ?? DEFAULT_NATS_URL)
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s !== '');
-  servers.forEach((server, i) => {
-    if (!/^(nats|tls|wss?):\/\/[^\s]+$/.test(server) && !/^[^\s/:]+(:\d+)?$/.test(server)) {
+    .filter((s) => s !== '')
+    .map(splitServerUrl);
+  parts.forEach((part, i) => {
+    if (!isServerUrl(part.server)) {
       throw new ValidationError(
         `nats.url[${i}]`,
-        `expected nats://host:port, got ${JSON.stringify(redactUrl(server))}`,
+        `expected nats://host:port, got ${JSON.stringify(redactUrl(part.server))}`,
       );
     }
   });
-  const user = pick('user');
-  const password = pick('password');
-  if (password !== undefined && user === undefined) {
+  const fromUrl = urlCredentials(parts);
+  const explicitUser = pick('user');
+  const explicitPassword = pick('password');
+  if (explicitPassword !== undefined && explicitUser === undefined) {
     throw new ValidationError('nats.user', 'a password was given without a user');
   }
+  // A user given by flag or environment brings its own password; else the URL's pair is used.
+  const user = explicitUser ?? fromUrl.user;
+  const password = explicitUser === undefined ? fromUrl.password : explicitPassword;
+  const servers = parts.map((p) => p.server);
   const tlsCertFile = pick('tlsCertFile');
   const tlsKeyFile = pick('tlsKeyFile');
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
@@ -101,7 +110,7 @@ export function resolveNatsConnectionOptions(
     servers,
     user,
     password,
-    token: pick('token'),
+    token: pick('token') ?? fromUrl.token,
     nkeySeedFile: pick('nkeySeedFile'),
     credsFile: pick('credsFile'),
     tlsCaFile: pick('tlsCaFile'),
@@ -112,9 +121,21 @@ export function resolveNatsConnectionOptions(
   };
 }
 
-/** A server URL safe to print: any user:password@ part is masked. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
+/** The one set of credentials the URLs carry; one connection cannot use two. */
+function urlCredentials(parts: readonly ServerUrlParts[]): Omit<ServerUrlParts, 'server'> {
+  const withCredentials = parts.filter((p) => p.user !== undefined || p.token !== undefined);
+  const first = withCredentials[0];
+  if (first === undefined) return { user: undefined, password: undefined, token: undefined };
+  const differs = withCredentials.some(
+    (p) => p.user !== first.user || p.password !== first.password || p.token !== first.token,
+  );
+  if (differs) {
+    throw new ValidationError(
+      'nats.url',
+      'the server URLs carry different credentials; give them once (--nats-user/--nats-password or --nats-token)',
+    );
+  }
+  return { user: first.user, password: first.password, token: first.token };
 }
 
 /** The server list safe to print. */

@@ -8,9 +8,17 @@ import {
   positiveNumber,
   uniqueList,
 } from './fields.js';
+import { MAX_EVAL_SAMPLES, MAX_STEPS, MAX_TRAIN_SAMPLES, MAX_WIDTH } from './limits.js';
 
 /** Largest input dimension; Sobol direction numbers and memory estimates are sized for it. */
 export const MAX_DIM = 64;
+
+/** The message of a size cap (shared/spec/limits.ts): the limit and the value given. */
+function atMost(limit: number) {
+  return {
+    error: (i: { input?: unknown }) => `expected at most ${limit}, got ${describeValue(i.input)}`,
+  };
+}
 
 const studyName = z
   .string({ error: (i) => `expected a study name, got ${describeValue(i.input)}` })
@@ -23,7 +31,7 @@ export const gridSchema = z.strictObject({
     positiveInt().max(MAX_DIM, { error: `expected at most ${MAX_DIM}` }),
     'input dimensions',
   ),
-  widths: uniqueList(positiveInt(), 'hidden widths'),
+  widths: uniqueList(positiveInt().max(MAX_WIDTH, atMost(MAX_WIDTH)), 'hidden widths'),
   seeds: uniqueList(nonNegativeInt(), 'seeds'),
   /** Target names or `{ name, ...params }` objects; checked against the registry in validate.ts. */
   targets: z
@@ -35,9 +43,9 @@ export const gridSchema = z.strictObject({
 
 export const trainSchema = z.strictObject({
   /** Optimizer steps. @default 2000 */
-  steps: positiveInt().default(2000),
+  steps: positiveInt().max(MAX_STEPS, atMost(MAX_STEPS)).default(2000),
   /** Training points, drawn uniformly on [0,1]^d from the task seed. @default 1024 */
-  samples: positiveInt().default(1024),
+  samples: positiveInt().max(MAX_TRAIN_SAMPLES, atMost(MAX_TRAIN_SAMPLES)).default(1024),
   /** Learning rate (peak, for the cosine schedule). @default 0.01 */
   lr: positiveNumber().default(0.01),
   /**
@@ -72,7 +80,7 @@ export const trainSchema = z.strictObject({
 
 export const evalSchema = z.strictObject({
   /** Evaluation points, never the training points. A power of two for sobol. @default 16384 */
-  samples: positiveInt().default(16384),
+  samples: positiveInt().max(MAX_EVAL_SAMPLES, atMost(MAX_EVAL_SAMPLES)).default(16384),
   sampler: oneOf(['sobol', 'uniform']).default('sobol'),
   /** Independent scramblings (sobol) or batches (uniform) for the standard error. @default 8 */
   replicates: positiveInt().min(2, { error: 'expected at least 2' }).default(8),

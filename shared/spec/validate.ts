@@ -3,6 +3,7 @@ import { optimizerIssues } from '../optimizer-choice.js';
 import { getTargetDefinition, listTargetDefinitions } from '../targets/registry.js';
 import type { TargetDefinition, TargetRef } from '../targets/target.js';
 import { describeValue } from './fields.js';
+import { limitIssues } from './limits.js';
 import { studySpecSchema } from './schema.js';
 import type { ParsedStudySpec } from './schema.js';
 import type { StudySpec } from './study-spec.js';
@@ -135,6 +136,15 @@ function checkRecipes(spec: ParsedStudySpec, errors: ValidationError[]): void {
   if (eps !== undefined && mode !== 'construction' && mode !== 'both') {
     errors.push(new ValidationError('train.eps', 'only used with train.mode construction or both'));
   }
+  // Accepted and ignored, momentum would still change the task id: the same computation twice.
+  if (spec.train.momentum !== 0 && spec.train.optimizer !== 'sgd') {
+    errors.push(
+      new ValidationError(
+        'train.momentum',
+        `only used with train.optimizer sgd, and the optimizer is ${spec.train.optimizer}; remove train.momentum or set train.optimizer: sgd`,
+      ),
+    );
+  }
   if (spec.train.batch > spec.train.samples) {
     errors.push(
       new ValidationError(
@@ -174,6 +184,7 @@ export function validateStudySpec(raw: unknown, source?: string): StudySpec {
   checkRecipes(spec, errors);
   errors.push(...optimizerIssues(spec.train, targets));
   checkRouting(spec, errors);
+  errors.push(...limitIssues(spec, targets));
   if (errors.length > 0) throw new SpecError(errors, source);
   const { description, ...rest } = spec;
   return {
