@@ -2,10 +2,11 @@ import { checkNetworkShape, prepareForward } from './forward.js';
 import type { ForwardPass } from './forward.js';
 import type { NetworkWeights } from './network.js';
 import { deriveSeed, Rng } from './random.js';
-import type { EvalMetrics } from './result.js';
+import type { EvalMetrics, TrainSetMetrics } from './result.js';
 import { SobolSequence } from './sobol.js';
 import type { ResolvedEvalSpec } from './spec/schema.js';
 import type { ClassificationTarget, RegressionTarget, Target } from './targets/target.js';
+import type { TrainingData } from './training-data.js';
 
 /** Points per chunk: bounds memory at a few chunk x (dim + outputs) arrays, whatever eval.samples. */
 const CHUNK = 4096;
@@ -46,6 +47,26 @@ function isInCube(x: Float64Array, offset: number, dim: number): boolean {
   return true;
 }
 
+/** Adds |g - f| at `count` points of `x`, each weighted by weights[p] (1 when null). */
+function addRegressionErrors(
+  target: RegressionTarget,
+  run: ForwardPass,
+  x: Float64Array,
+  weights: Float64Array | null,
+  count: number,
+  sums: Sums,
+): void {
+  const f = target.values(x, count);
+  const g = run(x, count);
+  for (let p = 0; p < count; p++) {
+    const error = Math.abs((g[p] ?? 0) - (f[p] ?? 0));
+    const weight = weights === null ? 1 : (weights[p] ?? 0);
+    sums.sum += weight * error;
+    sums.sumSquares += weight * error * error;
+    if (error > sums.max) sums.max = error;
+  }
+}
+
 /**
  * Regression chunk: |g - f| at each point. With an importance density the unit points are mapped
  * through it and each error is weighted by 1/q(x); points outside the cube contribute zero (but
@@ -60,36 +81,27 @@ function addRegressionChunk(
 ): void {
   const dim = target.dim;
   const importance = target.importance;
-  let x = unit;
-  let weights: Float64Array | null = null;
-  let inside = count;
-  if (importance !== undefined) {
-    const unitDims = importance.unitDims;
-    x = new Float64Array(count * dim);
-    weights = new Float64Array(count);
-    const u = new Float64Array(unitDims);
-    const point = new Float64Array(dim);
-    inside = 0;
-    for (let p = 0; p < count; p++) {
-      for (let i = 0; i < unitDims; i++) u[i] = unit[p * unitDims + i] ?? 0;
-      importance.transform(u, point);
-      if (!isInCube(point, 0, dim)) continue;
-      const weight = 1 / importance.density(point);
-      if (!(weight > 0 && Number.isFinite(weight))) continue;
-      x.set(point, inside * dim);
-      weights[inside] = weight;
-      inside += 1;
-    }
+  if (importance === undefined) {
+    addRegressionErrors(target, run, unit, null, count, sums);
+    return;
   }
-  const f = target.values(x, inside);
-  const g = run(x, inside);
-  for (let p = 0; p < inside; p++) {
-    const error = Math.abs((g[p] ?? 0) - (f[p] ?? 0));
-    const weight = weights === null ? 1 : (weights[p] ?? 0);
-    sums.sum += weight * error;
-    sums.sumSquares += weight * error * error;
-    if (error > sums.max) sums.max = error;
+  const unitDims = importance.unitDims;
+  const x = new Float64Array(count * dim);
+  const weights = new Float64Array(count);
+  const u = new Float64Array(unitDims);
+  const point = new Float64Array(dim);
+  let inside = 0;
+  for (let p = 0; p < count; p++) {
+    for (let i = 0; i < unitDims; i++) u[i] = unit[p * unitDims + i] ?? 0;
+    importance.transform(u, point);
+    if (!isInCube(point, 0, dim)) continue;
+    const weight = 1 / importance.density(point);
+    if (!(weight > 0 && Number.isFinite(weight))) continue;
+    x.set(point, inside * dim);
+    weights[inside] = weight;
+    inside += 1;
   }
+  addRegressionErrors(target, run, x, weights, inside, sums);
 }
 
 /**
@@ -148,6 +160,11 @@ function addClassificationChunk(
     }
     if (best === label) sums.correct += 1;
   }
+}
+
+/** sqrt(mean squared error), or null for a target outside L2 (see RegressionTarget.inL2). */
+function l2OrNull(target: Target, meanSquare: number): number | null {
+  return target.kind === 'regression' && target.inL2 === false ? null : Math.sqrt(meanSquare);
 }
 
 function checkCompatible(net: NetworkWeights, target: Target): void {
@@ -224,11 +241,50 @@ export function evaluateNetwork(
   return {
     l1Error,
     l1Stderr,
-    l2Error: Math.sqrt(total.sumSquares / points),
+    l2Error: l2OrNull(target, total.sumSquares / points),
     maxError: total.max,
     accuracy,
     sharpenedL1: classification ? total.sharpened / points : null,
     misclassified: accuracy === null ? null : 1 - accuracy,
     evalPoints: points,
+  };
+}
+
+/**
+ * The same error measures as {@link evaluateNetwork} on the task's own training points: the mean
+ * of |g - f| (classification: of the unit-scale softmax L1 against the true class), its root mean
+ * square and maximum. Training points are uniform in the cube, so the means are unweighted, even
+ * for targets that evaluation integrates by importance sampling. f is recomputed in float64 at the
+ * stored (float32) points rather than read from the float32 labels.
+ */
+export function evaluateOnTrainingData(
+  net: NetworkWeights,
+  target: Target,
+  data: TrainingData,
+): TrainSetMetrics {
+  checkCompatible(net, target);
+  if (data.dim !== target.dim || data.n < 1) {
+    throw new RangeError(
+      `training data of dim ${data.dim} with ${data.n} points cannot be measured on ${target.name} (dim ${target.dim})`,
+    );
+  }
+  const run = prepareForward(net);
+  const sums = emptySums();
+  const dim = target.dim;
+  for (let done = 0; done < data.n; done += CHUNK) {
+    const count = Math.min(CHUNK, data.n - done);
+    const x = Float64Array.from(data.x.subarray(done * dim, (done + count) * dim));
+    if (target.kind === 'regression') {
+      addRegressionErrors(target, run, x, null, count, sums);
+    } else {
+      // The sharpened sum is not reported here; any scale would do.
+      addClassificationChunk(target, run, x, count, 1, sums);
+    }
+  }
+  return {
+    l1Error: sums.sum / data.n,
+    l2Error: l2OrNull(target, sums.sumSquares / data.n),
+    maxError: sums.max,
+    points: data.n,
   };
 }

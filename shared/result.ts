@@ -7,8 +7,12 @@ export interface EvalMetrics {
   readonly l1Error: number;
   /** Standard error of l1Error, from independent scramblings (sobol) or batches (uniform). */
   readonly l1Stderr: number;
-  /** sqrt(mean |g - f|^2) (classification: over the class-probability vector). */
-  readonly l2Error: number;
+  /**
+   * sqrt(mean |g - f|^2) (classification: over the class-probability vector); null where the
+   * target is not in L2 (`singular` with alpha >= d/2), since the L2 error is then infinite and
+   * any finite estimate only grows with the number of points.
+   */
+  readonly l2Error: number | null;
   /** Largest pointwise error seen at an evaluation point. */
   readonly maxError: number;
   /** Classification only: fraction of points whose argmax is the true class. */
@@ -18,6 +22,23 @@ export interface EvalMetrics {
   /** Classification only: 1 - accuracy, so sharpenedL1 -> 2 * misclassified. */
   readonly misclassified: number | null;
   readonly evalPoints: number;
+}
+
+/**
+ * Errors of the evaluated network on the task's own training points, with the same measure as
+ * {@link EvalMetrics} (classification: the unit-scale softmax L1, as l1Error). Beside the
+ * evaluation errors they give the estimation gap: a fit that interpolates its training set has
+ * small training errors and large evaluation errors.
+ */
+export interface TrainSetMetrics {
+  /** Mean |g - f| over the training points (an unweighted mean: they are uniform in the cube). */
+  readonly l1Error: number;
+  /** Root mean squared error there; null where the target is not in L2, as in EvalMetrics. */
+  readonly l2Error: number | null;
+  /** Largest pointwise error at a training point. */
+  readonly maxError: number;
+  /** The number of training points. */
+  readonly points: number;
 }
 
 /** How training went, whatever the outcome. */
@@ -41,6 +62,8 @@ export type TaskOutcome =
       readonly taskId: string;
       readonly train: TrainStats;
       readonly metrics: EvalMetrics;
+      /** The evaluated network's errors on its training points (absent from older workers). */
+      readonly trainMetrics?: TrainSetMetrics;
       readonly wallMs: number;
       /** Reference approximants of the same width (absent from workers that predate them). */
       readonly references?: readonly ReferenceResult[];

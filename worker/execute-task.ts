@@ -1,5 +1,5 @@
 import { TaskCancelledError, TaskFailedError } from '../shared/errors.js';
-import { evaluateNetwork } from '../shared/evaluate.js';
+import { evaluateNetwork, evaluateOnTrainingData } from '../shared/evaluate.js';
 import { initNetwork } from '../shared/init.js';
 import { deriveSeed } from '../shared/random.js';
 import { taskExtras } from '../shared/reference/references.js';
@@ -12,7 +12,8 @@ import { trainOnBackend, type BackendContext } from './backend-context.js';
 
 /**
  * Runs one task in the current thread on an initialised backend: target → training data →
- * initial weights → training → evaluation, each stream seeded from task.seed so that every
+ * initial weights → training → evaluation (on fresh points and on the training points) →
+ * references, each stream seeded from task.seed so that every
  * backend starts from the same data and weights. Resolves `diverged` (without evaluating) when
  * training blew up. Rejects with TaskCancelledError once `signal` aborts, TaskFailedError for
  * anything else.
@@ -70,10 +71,13 @@ export async function executeTask(
     const net = evaluatedNetwork(task.train, trained.weights);
     const evalSeed = deriveSeed(task.seed, 'eval');
     const metrics = evaluateNetwork(net, target, task.eval, evalSeed);
+    // The evaluated network (construction: the softmax one) against the sampled labels, so the
+    // training-set errors are the evaluation errors' twins, whatever the net was trained on.
+    const trainMetrics = evaluateOnTrainingData(net, target, data);
     signal?.throwIfAborted();
     const extras = taskExtras({ target, data, init, net, evalSpec: task.eval, evalSeed });
     const wallMs = performance.now() - startMs;
-    return { type: 'done', taskId: task.id, train, metrics, ...extras, wallMs };
+    return { type: 'done', taskId: task.id, train, metrics, trainMetrics, ...extras, wallMs };
   } catch (err) {
     if (signal?.aborted === true) throw new TaskCancelledError(task.id, { cause: signal.reason });
     if (err instanceof TaskFailedError && err.taskId === task.id) throw err;

@@ -17,17 +17,26 @@ const MEDIAN_COLUMNS = [
 ];
 
 /**
- * Rank and count of `column` within its point, NULLs last, so that ranks (n+1)/2 and (n+2)/2
- * (integer division) are the one or two middle values of the non-NULL ones.
+ * Rank and count of each column within its point, NULLs last, so that ranks (n+1)/2 and (n+2)/2
+ * (integer division) are the one or two middle values of the non-NULL ones. Later migrations
+ * reuse it: its output for a given column list must never change.
  */
-const rankColumns = MEDIAN_COLUMNS.map(
-  (c) =>
-    `row_number() OVER (${POINT} ORDER BY ${c} IS NULL, ${c}) AS ${c}_rank,
+export const medianRankColumns = (columns: readonly string[]): string =>
+  columns
+    .map(
+      (c) =>
+        `row_number() OVER (${POINT} ORDER BY ${c} IS NULL, ${c}) AS ${c}_rank,
     count(${c}) OVER (${POINT}) AS ${c}_n`,
-).join(',\n    ');
+    )
+    .join(',\n    ');
 
-const median = (column: string): string =>
+const rankColumns = medianRankColumns(MEDIAN_COLUMNS);
+
+/** The median of the non-NULL values of a column ranked by {@link medianRankColumns}. */
+export const medianOf = (column: string): string =>
   `avg(CASE WHEN ${column}_rank IN ((${column}_n + 1) / 2, (${column}_n + 2) / 2) THEN ${column} END)`;
+
+const median = medianOf;
 
 export const ANALYSIS_SCHEMA_SQL = `
 -- Reference approximants of a done task at its width, evaluated on the task's own evaluation

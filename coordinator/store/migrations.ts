@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../shared/errors.js';
 import { ANALYSIS_SCHEMA_SQL } from './analysis-schema.js';
+import { DECOMPOSITION_SCHEMA_SQL } from './decomposition-schema.js';
 
 /**
  * Schema versions, applied in order inside one transaction each; PRAGMA user_version records
@@ -91,12 +92,21 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     // Convergence analysis: reference approximants, plot predictions, the convergence views.
     sql: ANALYSIS_SCHEMA_SQL,
   },
+  {
+    version: 4,
+    // Error decomposition: training-set errors, the best-known references, NULL L2 errors for
+    // targets outside L2, best_reference_* in task_results.
+    sql: DECOMPOSITION_SCHEMA_SQL,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
-/** Brings the database to SCHEMA_VERSION; refuses one written by a newer widthsweep. */
-export function migrate(db: Database): void {
+/**
+ * Brings the database to SCHEMA_VERSION (or to `upTo`, which tests use to build an older file);
+ * refuses one written by a newer widthsweep.
+ */
+export function migrate(db: Database, upTo: number = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new StoreError(
@@ -104,7 +114,7 @@ export function migrate(db: Database): void {
     );
   }
   for (const migration of MIGRATIONS) {
-    if (migration.version <= current) continue;
+    if (migration.version <= current || migration.version > upTo) continue;
     db.transaction(() => {
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);

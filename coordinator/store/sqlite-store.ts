@@ -181,6 +181,7 @@ export class SqliteResultStore implements ResultStore {
     return this.#db.transaction(() => {
       const stamp = now();
       const m = outcome.type === 'done' ? outcome.metrics : undefined;
+      const tm = outcome.type === 'done' ? outcome.trainMetrics : undefined;
       const inserted = s.insertResult.run({
         id: outcome.taskId,
         outcome: outcome.type,
@@ -192,6 +193,10 @@ export class SqliteResultStore implements ResultStore {
         sharp: num(m?.sharpenedL1),
         mis: num(m?.misclassified),
         points: m?.evalPoints ?? null,
+        trainL1: num(tm?.l1Error),
+        trainL2: num(tm?.l2Error),
+        trainMax: num(tm?.maxError),
+        trainPoints: tm?.points ?? null,
         loss: num(outcome.train.trainLoss),
         steps: outcome.train.steps,
         trainMs: outcome.train.trainMs,
@@ -345,10 +350,12 @@ function prepare(db: Database.Database) {
       WHERE task_id = @id AND status NOT IN ('done', 'diverged')`),
     insertResult:
       stmt(`INSERT OR IGNORE INTO results (task_id, outcome, l1_error, l1_stderr, l2_error,
-      max_error, accuracy, sharpened_l1, misclassified, eval_points, train_loss, steps, train_ms, wall_ms,
-      backend, versions_json, loss_curve_json, worker, finished_at)
-      VALUES (@id, @outcome, @l1, @l1se, @l2, @max, @acc, @sharp, @mis, @points, @loss, @steps, @trainMs,
-      @wallMs, @backend, @versions, @curve, @worker, @stamp)`),
+      max_error, accuracy, sharpened_l1, misclassified, eval_points, train_l1_error, train_l2_error,
+      train_max_error, train_points, train_loss, steps, train_ms, wall_ms, backend, versions_json,
+      loss_curve_json, worker, finished_at)
+      VALUES (@id, @outcome, @l1, @l1se, @l2, @max, @acc, @sharp, @mis, @points, @trainL1, @trainL2,
+      @trainMax, @trainPoints, @loss, @steps, @trainMs, @wallMs, @backend, @versions, @curve,
+      @worker, @stamp)`),
     finishTask: stmt(`UPDATE tasks SET status = @status, error = @error,
       attempts = max(attempts, @attempt), updated_at = @stamp WHERE task_id = @id`),
     markStarted: stmt(`UPDATE tasks SET status = 'running', attempts = max(attempts, @attempt),

@@ -1,4 +1,4 @@
-import type { ClassificationTarget, ImportanceDensity, RegressionTarget } from './target.js';
+import type { ClassificationTarget, RegressionTarget } from './target.js';
 
 function checkPoints(x: Float64Array, n: number, dim: number): void {
   if (!Number.isInteger(n) || n < 0 || x.length < n * dim) {
@@ -6,12 +6,15 @@ function checkPoints(x: Float64Array, n: number, dim: number): void {
   }
 }
 
-/** A regression target from its value at one point (the point starts at x[offset]). */
+/**
+ * A regression target from its value at one point (the point starts at x[offset]); `extras` are
+ * the optional facts of singular targets (an importance density, not being in L2).
+ */
 export function pointwiseRegression(
   name: string,
   dim: number,
   value: (x: Float64Array, offset: number) => number,
-  importance?: ImportanceDensity,
+  extras: Pick<RegressionTarget, 'importance' | 'inL2'> = {},
 ): RegressionTarget {
   return {
     kind: 'regression',
@@ -24,7 +27,8 @@ export function pointwiseRegression(
       for (let p = 0; p < n; p++) out[p] = value(x, p * dim);
       return out;
     },
-    ...(importance === undefined ? {} : { importance }),
+    ...(extras.importance === undefined ? {} : { importance: extras.importance }),
+    ...(extras.inL2 === undefined ? {} : { inL2: extras.inL2 }),
   };
 }
 

@@ -99,7 +99,8 @@ export const singular: TargetDefinition = defineTarget({
       'singular',
       dim,
       (x, offset) => flooredPower(squaredDistanceAt(c, x, offset), alpha),
-      singularImportance(c, alpha),
+      // int r^(-2 alpha) r^(d-1) dr diverges at 0 exactly when 2 alpha >= d.
+      { importance: singularImportance(c, alpha), inL2: 2 * alpha < dim },
     );
   },
 });

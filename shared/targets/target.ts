@@ -55,6 +55,11 @@ export interface RegressionTarget extends TargetBase {
    * targets): evaluation then samples from this density instead of uniformly.
    */
   readonly importance?: ImportanceDensity;
+  /**
+   * False where f is not square integrable on the cube (||x - c||^-alpha with alpha >= d/2): the
+   * L2 error of every bounded approximant is then infinite, so none is reported. Absent: true.
+   */
+  readonly inL2?: boolean;
 }
 
 export interface ClassificationTarget extends TargetBase {

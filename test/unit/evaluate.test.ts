@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { evaluateNetwork } from '../../shared/evaluate.js';
+import { evaluateNetwork, evaluateOnTrainingData } from '../../shared/evaluate.js';
 import { forward } from '../../shared/forward.js';
 import { initNetwork } from '../../shared/init.js';
 import type { NetworkWeights } from '../../shared/network.js';
@@ -82,7 +82,10 @@ test('evaluate - the zero network on sine in 1-D has L1 = 2/pi, L2 = 1/sqrt(2), 
   );
   assert.equal(metrics.evalPoints, 32768);
   assert.ok(Math.abs(metrics.l1Error - 2 / Math.PI) < 1e-6, `L1 ${metrics.l1Error}`);
-  assert.ok(Math.abs(metrics.l2Error - Math.SQRT1_2) < 1e-6, `L2 ${metrics.l2Error}`);
+  assert.ok(
+    Math.abs((metrics.l2Error ?? Number.NaN) - Math.SQRT1_2) < 1e-6,
+    `L2 ${metrics.l2Error}`,
+  );
   assert.ok(metrics.maxError <= 1 && metrics.maxError > 0.999);
   assert.ok(metrics.l1Stderr > 0 && metrics.l1Stderr < 1e-6);
   assert.equal(metrics.accuracy, null);
@@ -143,7 +146,10 @@ test('evaluate - a linear network against kink has L1 = 1/4, L2 = sqrt(1/6), max
   const linear = network('linear', [{ w: [1], b: 0 }], [{ w: [1], b: -0.5 }]);
   const metrics = evaluateNetwork(linear, kink, spec(), 1);
   assert.ok(Math.abs(metrics.l1Error - 0.25) < 1e-6, `L1 ${metrics.l1Error}`);
-  assert.ok(Math.abs(metrics.l2Error - Math.sqrt(1 / 6)) < 1e-6, `L2 ${metrics.l2Error}`);
+  assert.ok(
+    Math.abs((metrics.l2Error ?? Number.NaN) - Math.sqrt(1 / 6)) < 1e-6,
+    `L2 ${metrics.l2Error}`,
+  );
   assert.ok(Math.abs(metrics.maxError - 1) < 1e-3);
   const exact = network(
     'linear',
@@ -199,7 +205,10 @@ test('evaluate - softmax L1 is sum |p - y| = 2 (1 - p_true), with accuracy and s
   const l1 = (2 / 3) * 2 * (1 - p0) + (1 / 3) * 2 * p0;
   assert.ok(Math.abs(metrics.l1Error - l1) < 1e-3, `L1 ${metrics.l1Error} vs ${l1}`);
   const l2 = Math.sqrt((2 / 3) * 2 * (1 - p0) ** 2 + (1 / 3) * 2 * p0 ** 2);
-  assert.ok(Math.abs(metrics.l2Error - l2) < 1e-3, `L2 ${metrics.l2Error} vs ${l2}`);
+  assert.ok(
+    Math.abs((metrics.l2Error ?? Number.NaN) - l2) < 1e-3,
+    `L2 ${metrics.l2Error} vs ${l2}`,
+  );
   assert.ok(Math.abs(metrics.maxError - 2 * p0) < 1e-6, 'float32 biases: about 1e-7');
   assert.ok(Math.abs((metrics.accuracy ?? 0) - 2 / 3) < 1e-3);
   assert.ok(Math.abs((metrics.misclassified ?? 0) - 1 / 3) < 1e-3);
@@ -327,4 +336,71 @@ test('evaluate - a network that does not fit the target is refused', () => {
     () => evaluateNetwork(initNetwork(2, 4, 2, 'linear', 1), disk, spec(), 1),
     RangeError,
   );
+});
+
+test('evaluate - the L2 error is null exactly for targets outside L2 (singular, alpha >= d/2)', () => {
+  const cases = [
+    { alpha: 0.5, dim: 1, inL2: false },
+    { alpha: 0.49, dim: 1, inL2: true },
+    { alpha: 0.9, dim: 2, inL2: true },
+    { alpha: 1, dim: 2, inL2: false },
+    { alpha: 1.5, dim: 2, inL2: false },
+  ];
+  for (const { alpha, dim, inL2 } of cases) {
+    const target = createTarget({ name: 'singular', params: { alpha } }, dim);
+    const metrics = evaluateNetwork(zeroNetwork(dim, 2), target, spec({ samples: 1024 }), 1);
+    assert.equal(metrics.l2Error === null, !inL2, `alpha ${alpha}, d ${dim}: ${metrics.l2Error}`);
+    assert.ok(Number.isFinite(metrics.l1Error));
+    const data = sampleTrainingData(target, 64, 3);
+    const train = evaluateOnTrainingData(zeroNetwork(dim, 2), target, data);
+    assert.equal(train.l2Error === null, !inL2);
+  }
+  const sine = createTarget({ name: 'sine', params: {} }, 2);
+  assert.ok(evaluateNetwork(zeroNetwork(2, 2), sine, spec({ samples: 1024 }), 1).l2Error !== null);
+});
+
+test('evaluate - training-set metrics are the plain means of |g - f| at the training points', () => {
+  const target = createTarget({ name: 'sine', params: {} }, 2);
+  assert.ok(target.kind === 'regression');
+  const net = initNetwork(2, 16, 1, 'linear', 5);
+  // More points than one chunk, so the chunked loop is exercised.
+  const data = sampleTrainingData(target, 5000, 7);
+  const metrics = evaluateOnTrainingData(net, target, data);
+  const x = Float64Array.from(data.x);
+  const f = target.values(x, data.n);
+  const g = forward(net, x, data.n);
+  let sum = 0;
+  let squares = 0;
+  let max = 0;
+  for (let p = 0; p < data.n; p++) {
+    const e = Math.abs((g[p] ?? 0) - (f[p] ?? 0));
+    sum += e;
+    squares += e * e;
+    max = Math.max(max, e);
+  }
+  assert.equal(metrics.points, 5000);
+  assert.ok(Math.abs(metrics.l1Error - sum / 5000) < 1e-12);
+  assert.ok(Math.abs((metrics.l2Error ?? Number.NaN) - Math.sqrt(squares / 5000)) < 1e-12);
+  assert.equal(metrics.maxError, max);
+});
+
+test('evaluate - training-set metrics of a softmax net use the unit-scale softmax L1', () => {
+  const target = createTarget({ name: 'halfspaces', params: {} }, 2);
+  assert.ok(target.kind === 'classification');
+  const net = initNetwork(2, 8, target.outputs, 'softmax', 2);
+  const data = sampleTrainingData(target, 300, 1);
+  const metrics = evaluateOnTrainingData(net, target, data);
+  const x = Float64Array.from(data.x);
+  const labels = target.labels(x, data.n);
+  const logits = forward(net, x, data.n);
+  const k = target.outputs;
+  let sum = 0;
+  for (let p = 0; p < data.n; p++) {
+    const z = Array.from(logits.subarray(k * p, k * p + k));
+    const top = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - top));
+    const total = e.reduce((a, b) => a + b, 0);
+    sum += 2 * (1 - (e[labels[p] ?? 0] ?? 0) / total);
+  }
+  assert.ok(Math.abs(metrics.l1Error - sum / data.n) < 1e-9, `${metrics.l1Error} vs ${sum / 300}`);
 });
