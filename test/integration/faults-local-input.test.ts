@@ -109,33 +109,45 @@ test('faults local - fuzzed specs exit 2 naming the problem; the database file i
   assert.deepEqual(lockFiles(dir.path), []);
 });
 
-test('faults local - a spec of 1.5 M widths is refused at once without reading it whole', async () => {
-  const path = join(dir.path, 'huge.json');
-  writeFileSync(path, JSON.stringify({ ...good, grid: { ...grid, widths: range(1, 1_500_001) } }));
-  const db = join(dir.path, 'huge.sqlite');
-  const out = await runCli(['run', path, '--db', db], dir.path);
-  assert.equal(out.code, 2, out.stderr);
-  assert.match(out.stderr, /huge\.json is \d+ bytes, more than the \d+-byte limit/);
-  assert.equal(existsSync(db), false);
-});
+// Before the bounds this took 2.6 GB and minutes: the timeout makes that a failure, not a hang.
+test(
+  'faults local - a spec of 1.5 M widths is refused at once without reading it whole',
+  { timeout: 60_000 },
+  async () => {
+    const path = join(dir.path, 'huge.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ ...good, grid: { ...grid, widths: range(1, 1_500_001) } }),
+    );
+    const db = join(dir.path, 'huge.sqlite');
+    const out = await runCli(['run', path, '--db', db], dir.path);
+    assert.equal(out.code, 2, out.stderr);
+    assert.match(out.stderr, /huge\.json is \d+ bytes, more than the \d+-byte limit/);
+    assert.equal(existsSync(db), false);
+  },
+);
 
-test('faults local - --threads above the cap exits 2; above the tasks it is bounded and says so', async () => {
-  const spec = writeSpec(dir.path, 'threads.json', tinyStudy('threads', 2, 1));
-  const db = join(dir.path, 'threads.sqlite');
-  const refused = await runCli(['run', spec, '--db', db, '--threads', '512'], dir.path);
-  assert.equal(refused.code, 2, refused.stderr);
-  assert.match(refused.stderr, /--threads.*expected at most 256 threads, got 512/);
-  assert.equal(existsSync(db), false);
-  const bounded = await runCli(['run', spec, '--db', db, '--threads', '64', '--json'], dir.path);
-  assert.equal(bounded.code, 0, bounded.stderr);
-  assert.match(
-    bounded.stderr,
-    /--threads 64: using [12] \(\d+ core\(s\), 2 task\(s\) in the study\)/,
-  );
-  assert.equal(lastJsonLine<{ done: number }>(bounded.stdout).done, 2);
-  assertOneResultPerTask(db, 'threads', 2);
-  assert.deepEqual(lockFiles(dir.path), []);
-});
+test(
+  'faults local - --threads above the cap exits 2; above the tasks it is bounded and says so',
+  { timeout: 120_000 },
+  async () => {
+    const spec = writeSpec(dir.path, 'threads.json', tinyStudy('threads', 2, 1));
+    const db = join(dir.path, 'threads.sqlite');
+    const refused = await runCli(['run', spec, '--db', db, '--threads', '512'], dir.path);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /--threads.*expected at most 256 threads, got 512/);
+    assert.equal(existsSync(db), false);
+    const bounded = await runCli(['run', spec, '--db', db, '--threads', '64', '--json'], dir.path);
+    assert.equal(bounded.code, 0, bounded.stderr);
+    assert.match(
+      bounded.stderr,
+      /--threads 64: using [12] \(\d+ core\(s\), 2 task\(s\) in the study\)/,
+    );
+    assert.equal(lastJsonLine<{ done: number }>(bounded.stdout).done, 2);
+    assertOneResultPerTask(db, 'threads', 2);
+    assert.deepEqual(lockFiles(dir.path), []);
+  },
+);
 
 test('faults local - SIGTERM while a 100k-task grid expands stops the run with 130 and no lock', async () => {
   const spec = writeSpec(dir.path, 'big.json', {

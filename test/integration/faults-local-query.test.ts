@@ -82,10 +82,16 @@ test('faults local - a runaway query stops at --timeout with exit 1', async () =
 
 test('faults local - SIGTERM stops a running query with exit 130', async () => {
   const { child, done } = startCli(['query', RUNAWAY, '--db', db], dir.path);
-  // Wait until the CLI handles signals: it has spawned the statement's child process by then.
-  await childProcessSpawned(child.pid ?? 0);
-  child.kill('SIGTERM');
-  const out = await done;
+  let out;
+  try {
+    // Wait until the CLI handles signals: it has spawned the statement's child process by then.
+    await childProcessSpawned(child.pid ?? 0);
+    child.kill('SIGTERM');
+    out = await done;
+  } finally {
+    // A runaway statement must not outlive a failed test at 100% CPU.
+    child.kill('SIGKILL');
+  }
   assert.equal(out.code, 130, out.stderr);
   assert.match(out.stderr, /query: interrupted/);
 });

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { runCli, startCli } from '../helpers/cli.js';
+import { rowsWhenReady } from '../helpers/db.js';
 import {
   assertOneResultPerTask,
   lockFiles,
@@ -60,29 +61,39 @@ test('faults local - a full disk ends the run with exit 1; freed, a resume store
   }
 });
 
-test('faults local - a second coordinator through a symlink to the database is refused', async () => {
-  const spec = writeSpec(dir.path, 'symlink.json', {
-    ...tinyStudy('symlink', 2, 2),
-    train: { steps: 3000, samples: 256, optimizer: 'adam' },
-  });
-  const db = join(dir.path, 'real.sqlite');
-  const link = join(dir.path, 'link.sqlite');
-  const first = startCli(['run', spec, '--db', db, '--threads', '1'], dir.path);
-  // The lock is the first thing a run takes: from then on the database is held.
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(`${db}.lock`)) {
-    assert.ok(Date.now() < deadline, 'the first run took no lock');
-    await sleep(50);
-  }
-  symlinkSync(db, link);
-  const second = await runCli(['run', spec, '--db', link, '--threads', '1'], dir.path);
-  assert.equal(second.code, 1, second.stderr);
-  assert.match(second.stderr, /in use by another widthsweep coordinator/);
-  const done = await first.done;
-  assert.equal(done.code, 0, done.stderr);
-  assertOneResultPerTask(db, 'symlink', 4);
-  assert.deepEqual(lockFiles(dir.path), []);
-});
+test(
+  'faults local - a second coordinator through a symlink to the database is refused',
+  { timeout: 120_000 },
+  async () => {
+    // Long tasks: the first run must still hold the database when the second one starts.
+    const spec = writeSpec(dir.path, 'symlink.json', {
+      ...tinyStudy('symlink', 2, 1),
+      train: { steps: 200_000, samples: 256, optimizer: 'adam' },
+    });
+    const db = join(dir.path, 'real.sqlite');
+    const link = join(dir.path, 'link.sqlite');
+    const first = startCli(['run', spec, '--db', db, '--threads', '1'], dir.path);
+    try {
+      // The lock is the first thing a run takes: from then on the database is held.
+      const deadline = Date.now() + 60_000;
+      while (!existsSync(`${db}.lock`)) {
+        assert.ok(Date.now() < deadline, 'the first run took no lock');
+        await sleep(50);
+      }
+      symlinkSync(db, link);
+      const second = await runCli(['run', spec, '--db', link, '--threads', '1'], dir.path);
+      assert.equal(second.code, 1, second.stderr);
+      assert.match(second.stderr, /in use by another widthsweep coordinator/);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    const stopped = await first.done;
+    assert.equal(stopped.code, 130, stopped.stderr);
+    const running = rowsWhenReady(db, "SELECT count(*) AS n FROM tasks WHERE status = 'running'");
+    assert.equal(running[0]?.n, 0);
+    assert.deepEqual(lockFiles(dir.path), []);
+  },
+);
 
 test('faults local - kill -9 of a local run, then a resume stores exactly one result per task', async () => {
   const spec = writeSpec(dir.path, 'kill9.json', {
