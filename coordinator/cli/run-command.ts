@@ -9,13 +9,18 @@ import { LocalCoordinator } from '../local-coordinator.js';
 import { SqliteResultStore } from '../store/sqlite-store.js';
 import { WriterLock } from '../store/writer-lock.js';
 import { backendOption, dbOption, parsePositiveInt } from './arguments.js';
-import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
-import type { NatsFlags } from './nats-flags.js';
+import {
+  addNatsFlags,
+  addStudyNatsFlags,
+  natsOptionsFrom,
+  studyNatsOptionsFrom,
+} from './nats-flags.js';
+import type { NatsFlags, StudyNatsFlags } from './nats-flags.js';
 import { studySummary } from './summary-output.js';
 import { runSweepSession } from './sweep-session.js';
 import type { SweepSession } from './sweep-session.js';
 
-interface RunFlags extends NatsFlags {
+interface RunFlags extends NatsFlags, StudyNatsFlags {
   db: string;
   threads?: number;
   backend: 'auto' | BackendName;
@@ -55,22 +60,24 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
       false,
     )
     .option('--json', 'print one JSON summary object as the last line of stdout', false);
-  addNatsFlags(command, false).action(async (specPath: string, flags: RunFlags) => {
-    const spec = await loadStudySpecFile(specPath);
-    const lock = WriterLock.acquire(flags.db);
-    try {
-      const store = new SqliteResultStore(flags.db);
-      const session =
-        flags.nats === undefined
-          ? await localSession(spec, store, flags)
-          : await distributedSession(spec, store, flags);
-      setExitCode(
-        await runSweepSession(session, flags.json, flags.detach && flags.nats !== undefined),
-      );
-    } finally {
-      lock.release();
-    }
-  });
+  addNatsFlags(addStudyNatsFlags(command), false).action(
+    async (specPath: string, flags: RunFlags) => {
+      const spec = await loadStudySpecFile(specPath);
+      const lock = WriterLock.acquire(flags.db);
+      try {
+        const store = new SqliteResultStore(flags.db);
+        const session =
+          flags.nats === undefined
+            ? await localSession(spec, store, flags)
+            : await distributedSession(spec, store, flags);
+        setExitCode(
+          await runSweepSession(session, flags.json, flags.detach && flags.nats !== undefined),
+        );
+      } finally {
+        lock.release();
+      }
+    },
+  );
 }
 
 async function localSession(
@@ -108,6 +115,7 @@ async function distributedSession(
       {
         nats: natsOptionsFrom(flags),
         topology: { maxDeliver: flags.maxAttempts, ackWaitMs: flags.ackWait * 1000 },
+        ...studyNatsOptionsFrom(flags),
       },
       createLogger('coordinator'),
     );

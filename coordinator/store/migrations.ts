@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../shared/errors.js';
 import { ANALYSIS_SCHEMA_SQL } from './analysis-schema.js';
+import { DEAD_LETTER_SCHEMA_SQL } from './dead-letters.js';
 
 /**
  * Schema versions, applied in order inside one transaction each; PRAGMA user_version records
@@ -90,6 +91,11 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     version: 3,
     // Convergence analysis: reference approximants, plot predictions, the convergence views.
     sql: ANALYSIS_SCHEMA_SQL,
+  },
+  {
+    version: 4,
+    // Reliability: dead letters, and studies.study_key (scopes a study's NATS subjects).
+    sql: DEAD_LETTER_SCHEMA_SQL,
   },
 ];
 

@@ -1,7 +1,8 @@
 import type { EvalMetrics } from '../result.js';
 
 /** The reference approximants computed beside training (see shared/reference/references.ts). */
-export type ReferenceMethod = 'random-features' | 'interpolant';
+export const REFERENCE_METHODS = ['random-features', 'interpolant'] as const;
+export type ReferenceMethod = (typeof REFERENCE_METHODS)[number];
 
 /**
  * One reference approximant of a task's target at the task's width, evaluated exactly as the
