@@ -70,10 +70,11 @@ export class TestNatsCluster {
   async ready(timeoutMs = 30_000): Promise<void> {
     const nc = await connect({ servers: this.url.split(','), maxReconnectAttempts: -1 });
     try {
-      const jsm = await jetstreamManager(nc);
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         try {
+          // Even the account-info check needs a meta leader: retried like the rest.
+          const jsm = await jetstreamManager(nc);
           await jsm.streams.add({
             name: 'READY_PROBE',
             subjects: ['ready.probe'],
