@@ -138,8 +138,8 @@ test('faults - poison, forged and foreign results go to the dead letters; the st
     assertCompleteOnce(db, 'forge', 4);
     const values = query(db, 'SELECT l1_error, l2_error, accuracy FROM results');
     for (const v of values) {
-      assert.ok((v.l1_error as number) >= 0 && Number.isFinite(v.l1_error as number));
-      assert.ok(Number.isFinite(v.l2_error as number));
+      assert.ok((v.l1_error as number) >= 0 && Number.isFinite(v.l1_error));
+      assert.ok(Number.isFinite(v.l2_error));
       assert.equal(v.accuracy, null);
     }
     await h.stopWorkers([worker]);
