@@ -172,3 +172,32 @@ export function describeError(err: unknown): string {
   }
   return parts.join('\n  caused by ');
 }
+
+/**
+ * A study name that another result database already serves on this NATS server: two databases
+ * must not collect the same study. `study` is the name, `claimedBy` the other database's key.
+ */
+export class StudyClaimedError extends InputError {
+  readonly study: string;
+  readonly claimedBy: string;
+  constructor(study: string, claimedBy: string, options?: ErrorOptions) {
+    super(
+      `study '${study}' is already served on this NATS server by another result database (study key ${claimedBy}); ` +
+        'rename the study, use that database, or pass --take-over if that database is gone for good',
+      options,
+    );
+    this.name = 'StudyClaimedError';
+    this.study = study;
+    this.claimedBy = claimedBy;
+  }
+}
+
+/** A result message the collector refuses to store; it goes to the dead letters with this reason. */
+export class RejectedResultError extends WidthsweepError {
+  readonly taskId: string;
+  constructor(taskId: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RejectedResultError';
+    this.taskId = taskId;
+  }
+}

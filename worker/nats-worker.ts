@@ -3,7 +3,7 @@ import type { CleanupStep } from '../shared/cleanup.js';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { Consumer, JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   describeError,
@@ -28,7 +28,9 @@ import {
 import {
   ensureStreams,
   ensureWorkerConsumer,
+  isTopologyGone,
   openWorkerBucket,
+  resolveReplicas,
   resolveTopologyOptions,
 } from '../shared/nats/topology.js';
 import { RESULT_FORMAT_VERSION } from '../shared/task.js';
@@ -52,6 +54,11 @@ export interface NatsWorkerOptions {
   heartbeatMs?: number;
   /** How long one pull request waits for a task. Unit: ms. @default 5000 */
   pullExpiresMs?: number;
+  /**
+   * How often the pool consumer's ack wait and max deliveries are read again, so a `run` that
+   * lowers --ack-wait is followed within this time. Unit: ms. @default 2000
+   */
+  configRefreshMs?: number;
   nats?: NatsConnectionOptions;
   runner?: TaskRunnerOptions;
   /**
@@ -76,6 +83,7 @@ export interface ResolvedNatsWorkerOptions {
   readonly graceMs: number;
   readonly heartbeatMs: number;
   readonly pullExpiresMs: number;
+  readonly configRefreshMs: number;
   readonly failSeeds: ReadonlySet<number>;
   readonly onTaskSettled: ((settled: TaskSettled) => void) | undefined;
 }
@@ -110,6 +118,7 @@ export function resolveNatsWorkerOptions(
     graceMs: nonNegative('graceMs', o.graceMs ?? 10_000),
     heartbeatMs: nonNegative('heartbeatMs', o.heartbeatMs ?? 5000),
     pullExpiresMs: nonNegative('pullExpiresMs', o.pullExpiresMs ?? 5000),
+    configRefreshMs: Math.max(100, nonNegative('configRefreshMs', o.configRefreshMs ?? 2000)),
     failSeeds: new Set(failSeeds),
     onTaskSettled: o.onTaskSettled,
   };
@@ -143,6 +152,9 @@ export class NatsWorker {
   #failed = 0;
   #maxDeliver = 1;
   #ackWaitMs = 60_000;
+  #jsm: JetStreamManager | undefined;
+  #consumer: Consumer | undefined;
+  #configTimer: NodeJS.Timeout | undefined;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #closing: Promise<void> | undefined;
@@ -210,16 +222,10 @@ export class NatsWorker {
   }
 
   async #init(): Promise<void> {
-    const jsm = await jetstreamManager(this.#nc);
-    const topology = resolveTopologyOptions();
-    await ensureStreams(jsm, topology);
-    await ensureWorkerConsumer(jsm, this.options.pool, topology, false);
-    const consumer = await this.#js.consumers.get(
-      TASK_STREAM,
-      workerConsumerName(this.options.pool),
-    );
+    this.#jsm = await jetstreamManager(this.#nc);
+    const consumer = await this.#openConsumer();
     await this.#refreshConsumerConfig(consumer);
-    const kv = await openWorkerBucket(this.#nc);
+    const kv = await openWorkerBucket(this.#nc, resolveReplicas(this.#nc));
     this.#registry = new WorkerRegistry(kv, this.options.name, this.options.heartbeatMs, () => ({
       type: 'worker-heartbeat',
       name: this.options.name,
@@ -237,39 +243,81 @@ export class NatsWorker {
     this.#log.info(
       `pulling pool '${this.options.pool}' with ${this.#runner.threads} ${this.#runner.backend} thread(s)`,
     );
-    this.#loop = this.#pull(consumer);
+    // Read on a timer, not in the pull loop: the loop waits while every thread is busy, which
+    // is exactly when a lowered ack wait matters.
+    this.#configTimer = setInterval(() => void this.#watchConfig(), this.options.configRefreshMs);
+    this.#configTimer.unref();
+    this.#loop = this.#pull();
+  }
+
+  /**
+   * Makes sure the streams and the pool's consumer exist and binds to the consumer. Streams a
+   * worker creates get the default replica count; only the coordinator rescales them.
+   */
+  async #openConsumer(): Promise<Consumer> {
+    const jsm = this.#jsm as JetStreamManager;
+    const topology = resolveTopologyOptions({ replicas: resolveReplicas(this.#nc) });
+    await ensureStreams(jsm, topology);
+    await ensureWorkerConsumer(jsm, this.options.pool, topology, false);
+    this.#consumer = await this.#js.consumers.get(
+      TASK_STREAM,
+      workerConsumerName(this.options.pool),
+    );
+    return this.#consumer;
   }
 
   async #refreshConsumerConfig(consumer: Consumer): Promise<void> {
     const info = await consumer.info();
     this.#maxDeliver = info.config.max_deliver ?? -1;
-    this.#ackWaitMs = Math.max(1000, (info.config.ack_wait ?? 30e9) / 1e6);
+    const ackWaitMs = Math.max(1000, (info.config.ack_wait ?? 30e9) / 1e6);
+    if (ackWaitMs !== this.#ackWaitMs) {
+      this.#log.info(`ack wait is now ${ackWaitMs / 1000} s`);
+      this.#ackWaitMs = ackWaitMs;
+    }
   }
 
-  async #pull(consumer: Consumer): Promise<void> {
+  async #watchConfig(): Promise<void> {
+    const consumer = this.#consumer;
+    if (consumer === undefined || this.#state !== 'running') return;
+    try {
+      await this.#refreshConsumerConfig(consumer);
+    } catch (err) {
+      if (isTopologyGone(err)) await this.#recover().catch(() => undefined);
+      // Anything else is a disconnect: the next tick tries again.
+    }
+  }
+
+  /**
+   * The server lost the stream or the consumer (restarted with a wiped store, or someone deleted
+   * them): create them again, and the heartbeat bucket, and pull from the new consumer.
+   */
+  async #recover(): Promise<void> {
+    this.#log.warn(`the pool consumer is gone; re-creating the streams and the consumer`);
+    await this.#openConsumer();
+    this.#registry?.rebind(await openWorkerBucket(this.#nc, resolveReplicas(this.#nc)));
+  }
+
+  async #pull(): Promise<void> {
     let lastWarning = 0;
-    let lastRefresh = Date.now();
     while (this.#state === 'running') {
       while (this.#inFlight.size >= this.#runner.threads && this.#state === 'running') {
         await new Promise<void>((resolve) => (this.#wake = resolve));
       }
       if (this.#state !== 'running') break;
       let msg: JsMsg | null;
+      const consumer = this.#consumer as Consumer;
       try {
-        if (Date.now() - lastRefresh > 60_000) {
-          lastRefresh = Date.now();
-          await this.#refreshConsumerConfig(consumer);
-        }
         msg = await consumer.next({ expires: this.options.pullExpiresMs });
       } catch (err) {
         if (this.#state !== 'running' || this.#nc.isClosed()) break;
         // Server restarts and missed heartbeats surface here; the connection reconnects by
-        // itself, so wait and pull again.
+        // itself, so wait and pull again, after re-creating the consumer if it is gone.
         if (Date.now() - lastWarning > 10_000) {
           lastWarning = Date.now();
           this.#log.warn(`pull failed, retrying: ${describeError(err)}`);
         }
         await sleep(1000);
+        await this.#recoverIfGone(consumer, err);
         continue;
       }
       if (msg === null) continue;
@@ -285,17 +333,46 @@ export class NatsWorker {
     }
   }
 
-  async #publish(message: ResultMessage, msgID: string, deadlineMs: number): Promise<void> {
-    await publishWithRetry(this.#js, resultSubject(message.study), encodeWire(message), msgID, {
-      deadlineMs,
-    });
+  async #recoverIfGone(consumer: Consumer, err: unknown): Promise<void> {
+    try {
+      if (!isTopologyGone(err)) await consumer.info();
+      else await this.#recover();
+    } catch (infoErr) {
+      if (isTopologyGone(infoErr)) await this.#recover().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Tells the server the task is still being worked on, at a quarter of the consumer's current
+   * ack wait (re-read every configRefreshMs) and at least every 2 s, so that lowering the ack
+   * wait to 4 s or more never redelivers a healthy task, and lower values are followed within
+   * configRefreshMs.
+   */
+  #keepAlive(msg: JsMsg): () => void {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = (): void => {
+      msg.working();
+      timer = setTimeout(tick, Math.max(250, Math.min(2000, this.#ackWaitMs / 4)));
+    };
+    timer = setTimeout(tick, Math.max(250, Math.min(2000, this.#ackWaitMs / 4)));
+    return () => clearTimeout(timer);
+  }
+
+  async #publish(message: ResultMessage, kind: string, deadlineMs: number): Promise<void> {
+    // One msgID per delivery (task copy and delivery count): a retried publish of this report
+    // is dropped as a duplicate, while another training of the same task (another database,
+    // another copy) is a different message.
+    const msgID = `${message.taskId}:${message.taskSeq}:${message.attempt}:${kind}`;
+    const subject = resultSubject({ name: message.study, key: message.studyKey });
+    await publishWithRetry(this.#js, subject, encodeWire(message), msgID, { deadlineMs });
   }
 
   async #handle(msg: JsMsg): Promise<void> {
     let task: Task;
     let study: string;
+    let studyKey: string;
     try {
-      ({ task, study } = parseTaskMessage(msg.data));
+      ({ task, study, studyKey } = parseTaskMessage(msg.data));
     } catch (err) {
       if (!(err instanceof WireFormatError)) throw err;
       this.#log.warn(`terminating an undecodable message on ${msg.subject}: ${err.message}`);
@@ -315,17 +392,15 @@ export class NatsWorker {
     const base = {
       v: WIRE_VERSION,
       study,
+      studyKey,
       taskId: task.id,
       worker: this.options.name,
       attempt,
+      taskSeq: msg.info.streamSequence,
     } as const;
-    const heartbeat = setInterval(() => msg.working(), Math.max(500, this.#ackWaitMs / 3));
+    const stopKeepAlive = this.#keepAlive(msg);
     try {
-      await this.#publish(
-        { type: 'started', ...base },
-        `${task.id}:${attempt}:started`,
-        10_000,
-      ).catch((err: unknown) =>
+      await this.#publish({ type: 'started', ...base }, 'started', 10_000).catch((err: unknown) =>
         this.#log.warn(`could not report the start of ${task.id}: ${describeError(err)}`),
       );
       if (this.options.failSeeds.has(task.seed)) {
@@ -336,11 +411,7 @@ export class NatsWorker {
       }
       const outcome = await this.#runner.run(task, this.#abort.signal);
       try {
-        await this.#publish(
-          { type: 'outcome', ...base, outcome, task },
-          `${task.id}:${attempt}:outcome`,
-          120_000,
-        );
+        await this.#publish({ type: 'outcome', ...base, outcome, task }, 'outcome', 120_000);
       } catch (err) {
         // Without a stored result the task must not be acked: its next delivery trains it again.
         this.#log.warn(
@@ -367,7 +438,7 @@ export class NatsWorker {
       try {
         await this.#publish(
           { type: 'attempt-failed', ...base, task, error, final },
-          `${task.id}:${attempt}:failed`,
+          'failed',
           60_000,
         );
       } catch (publishErr) {
@@ -376,7 +447,7 @@ export class NatsWorker {
       if (final) msg.ack();
       else msg.nak(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
     } finally {
-      clearInterval(heartbeat);
+      stopKeepAlive();
     }
   }
 
@@ -400,6 +471,7 @@ export class NatsWorker {
   async #close(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
+    clearInterval(this.#configTimer);
     this.#wake?.();
     const steps: CleanupStep[] = [
       ['stop pulling', async () => this.#loop],

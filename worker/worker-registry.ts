@@ -26,7 +26,7 @@ export function workerKey(name: string): string {
  * dies without saying goodbye.
  */
 export class WorkerRegistry {
-  readonly #kv: KV;
+  #kv: KV;
   readonly #key: string;
   readonly #snapshot: () => WorkerHeartbeat;
   readonly #timer: NodeJS.Timeout;
@@ -37,6 +37,11 @@ export class WorkerRegistry {
     this.#snapshot = snapshot;
     this.#timer = setInterval(() => void this.beat(), intervalMs);
     this.#timer.unref();
+  }
+
+  /** Uses a re-created bucket from now on (the server lost its store). */
+  rebind(kv: KV): void {
+    this.#kv = kv;
   }
 
   async beat(): Promise<void> {

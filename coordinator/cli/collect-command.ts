@@ -6,12 +6,17 @@ import { SqliteResultStore } from '../store/sqlite-store.js';
 import { WriterLock } from '../store/writer-lock.js';
 import { existsSync } from 'node:fs';
 import { dbOption } from './arguments.js';
-import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
-import type { NatsFlags } from './nats-flags.js';
+import {
+  addNatsFlags,
+  addStudyNatsFlags,
+  natsOptionsFrom,
+  studyNatsOptionsFrom,
+} from './nats-flags.js';
+import type { NatsFlags, StudyNatsFlags } from './nats-flags.js';
 import { studySummary } from './summary-output.js';
 import { runSweepSession } from './sweep-session.js';
 
-interface CollectFlags extends NatsFlags {
+interface CollectFlags extends NatsFlags, StudyNatsFlags {
   db: string;
   once: boolean;
   json: boolean;
@@ -34,35 +39,37 @@ export function registerCollectCommand(
       false,
     )
     .option('--json', 'print one JSON summary object as the last line of stdout', false);
-  addNatsFlags(command, true).action(async (study: string, flags: CollectFlags) => {
-    if (!existsSync(flags.db)) throw new InputError(`no result database at ${flags.db}`);
-    const lock = WriterLock.acquire(flags.db);
-    try {
-      const store = new SqliteResultStore(flags.db);
-      let coordinator: DistributedCoordinator;
+  addNatsFlags(addStudyNatsFlags(command), true).action(
+    async (study: string, flags: CollectFlags) => {
+      if (!existsSync(flags.db)) throw new InputError(`no result database at ${flags.db}`);
+      const lock = WriterLock.acquire(flags.db);
       try {
-        coordinator = await DistributedCoordinator.connect(
-          store,
-          { nats: natsOptionsFrom(flags) },
-          createLogger('coordinator'),
+        const store = new SqliteResultStore(flags.db);
+        let coordinator: DistributedCoordinator;
+        try {
+          coordinator = await DistributedCoordinator.connect(
+            store,
+            { nats: natsOptionsFrom(flags), ...studyNatsOptionsFrom(flags) },
+            createLogger('coordinator'),
+          );
+        } catch (err) {
+          store.close();
+          throw err;
+        }
+        const code = await runSweepSession(
+          {
+            run: (onEvent) => coordinator.collect(study, { once: flags.once, onEvent }),
+            summary: () => studySummary(store, study),
+            close: () => coordinator.close(),
+          },
+          flags.json,
+          false,
+          flags.once,
         );
-      } catch (err) {
-        store.close();
-        throw err;
+        setExitCode(code);
+      } finally {
+        lock.release();
       }
-      const code = await runSweepSession(
-        {
-          run: (onEvent) => coordinator.collect(study, { once: flags.once, onEvent }),
-          summary: () => studySummary(store, study),
-          close: () => coordinator.close(),
-        },
-        flags.json,
-        false,
-        flags.once,
-      );
-      setExitCode(code);
-    } finally {
-      lock.release();
-    }
-  });
+    },
+  );
 }

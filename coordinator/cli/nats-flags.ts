@@ -17,6 +17,36 @@ export interface NatsFlags {
   connectTimeout?: number;
 }
 
+/** Flags of the commands that coordinate a study over NATS (run, collect). */
+export interface StudyNatsFlags {
+  replicas?: number;
+  takeOver: boolean;
+}
+
+export function addStudyNatsFlags(command: Command): Command {
+  return command
+    .option(
+      '--replicas <n>',
+      'NATS: replicas of the streams and buckets (default: 3 on a cluster of 3 or more servers, else 1)',
+      parsePositiveInt,
+    )
+    .option(
+      '--take-over',
+      'NATS: serve the study even though another result database claims its name on this server',
+      false,
+    );
+}
+
+export function studyNatsOptionsFrom(flags: StudyNatsFlags): {
+  replicas?: number;
+  takeOver: boolean;
+} {
+  return {
+    ...(flags.replicas === undefined ? {} : { replicas: flags.replicas }),
+    takeOver: flags.takeOver,
+  };
+}
+
 export function addNatsFlags(command: Command, urlRequired: boolean): Command {
   const url = urlRequired
     ? new Option('--nats <url>', 'NATS server URL(s), comma-separated (env WIDTHSWEEP_NATS_URL)')

@@ -11,13 +11,18 @@ import { LocalCoordinator } from '../local-coordinator.js';
 import { SqliteResultStore } from '../store/sqlite-store.js';
 import { WriterLock } from '../store/writer-lock.js';
 import { backendOption, dbOption, parsePositiveInt, parseThreads } from './arguments.js';
-import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
-import type { NatsFlags } from './nats-flags.js';
+import {
+  addNatsFlags,
+  addStudyNatsFlags,
+  natsOptionsFrom,
+  studyNatsOptionsFrom,
+} from './nats-flags.js';
+import type { NatsFlags, StudyNatsFlags } from './nats-flags.js';
 import { studySummary } from './summary-output.js';
 import { INTERRUPTED_EXIT_CODE, runSweepSession } from './sweep-session.js';
 import type { SweepSession } from './sweep-session.js';
 
-interface RunFlags extends NatsFlags {
+interface RunFlags extends NatsFlags, StudyNatsFlags {
   db: string;
   threads?: number;
   backend: 'auto' | BackendName;
@@ -57,38 +62,40 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
       false,
     )
     .option('--json', 'print one JSON summary object as the last line of stdout', false);
-  addNatsFlags(command, false).action(async (specPath: string, flags: RunFlags) => {
-    const spec = await loadStudySpecFile(specPath);
-    const lock = WriterLock.acquire(flags.db);
-    // Until the session handles signals, one stops the command at once without leaving the lock
-    // behind (the lock releases itself on process exit).
-    const stopEarly = (signal: NodeJS.Signals): void => {
-      process.stderr.write(`\n${signal}: stopping before training started\n`);
-      process.exit(INTERRUPTED_EXIT_CODE);
-    };
-    process.on('SIGINT', stopEarly);
-    process.on('SIGTERM', stopEarly);
-    try {
-      let session: SweepSession;
-      const store = new SqliteResultStore(flags.db);
+  addNatsFlags(addStudyNatsFlags(command), false).action(
+    async (specPath: string, flags: RunFlags) => {
+      const spec = await loadStudySpecFile(specPath);
+      const lock = WriterLock.acquire(flags.db);
+      // Until the session handles signals, one stops the command at once without leaving the
+      // lock behind (the lock releases itself on process exit).
+      const stopEarly = (signal: NodeJS.Signals): void => {
+        process.stderr.write(`\n${signal}: stopping before training started\n`);
+        process.exit(INTERRUPTED_EXIT_CODE);
+      };
+      process.on('SIGINT', stopEarly);
+      process.on('SIGTERM', stopEarly);
       try {
-        session =
-          flags.nats === undefined
-            ? await localSession(spec, store, flags)
-            : await distributedSession(spec, store, flags);
+        let session: SweepSession;
+        const store = new SqliteResultStore(flags.db);
+        try {
+          session =
+            flags.nats === undefined
+              ? await localSession(spec, store, flags)
+              : await distributedSession(spec, store, flags);
+        } finally {
+          process.off('SIGINT', stopEarly);
+          process.off('SIGTERM', stopEarly);
+        }
+        setExitCode(
+          await runSweepSession(session, flags.json, flags.detach && flags.nats !== undefined),
+        );
       } finally {
         process.off('SIGINT', stopEarly);
         process.off('SIGTERM', stopEarly);
+        lock.release();
       }
-      setExitCode(
-        await runSweepSession(session, flags.json, flags.detach && flags.nats !== undefined),
-      );
-    } finally {
-      process.off('SIGINT', stopEarly);
-      process.off('SIGTERM', stopEarly);
-      lock.release();
-    }
-  });
+    },
+  );
 }
 
 /**
@@ -142,6 +149,7 @@ async function distributedSession(
       {
         nats: natsOptionsFrom(flags),
         topology: { maxDeliver: flags.maxAttempts, ackWaitMs: flags.ackWait * 1000 },
+        ...studyNatsOptionsFrom(flags),
       },
       createLogger('coordinator'),
     );

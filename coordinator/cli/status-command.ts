@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError, UnknownStudyError } from '../../shared/errors.js';
+import type { StoredDeadLetter } from '../store/dead-letters.js';
 import { SqliteResultStore } from '../store/sqlite-store.js';
 import { dbOption } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
@@ -17,9 +18,17 @@ export function registerStatusCommand(program: Command): void {
     )
     .argument('[study]', 'study name')
     .addOption(dbOption())
-    .option('--json', 'print JSON instead of tables', false);
+    .option('--json', 'print JSON instead of tables', false)
+    .option(
+      '--dead-letters',
+      "list the study's dead letters: result messages that could not be stored, with the reason",
+      false,
+    );
   addNatsFlags(command, false).action(
-    async (study: string | undefined, flags: NatsFlags & { db: string; json: boolean }) => {
+    async (
+      study: string | undefined,
+      flags: NatsFlags & { db: string; json: boolean; deadLetters: boolean },
+    ) => {
       const workers =
         flags.nats === undefined ? undefined : await fetchLiveWorkers(natsOptionsFrom(flags));
       if (workers !== undefined && !flags.json)
@@ -62,21 +71,48 @@ export function registerStatusCommand(program: Command): void {
           return;
         }
         if (!store.hasStudy(study)) throw new UnknownStudyError(study);
+        if (flags.deadLetters) {
+          printDeadLetters(store.deadLetters(study), flags.json);
+          return;
+        }
         const progress = store.progress(study);
+        const deadLetters = store.deadLetterCount(study);
         const groups = studySummary(store, study);
         if (flags.json) {
           process.stdout.write(
-            `${JSON.stringify({ ...progress, groups, ...(workers === undefined ? {} : { workers }) })}\n`,
+            `${JSON.stringify({ ...progress, deadLetters, groups, ...(workers === undefined ? {} : { workers }) })}\n`,
           );
           return;
         }
         const p = progress;
+        const dead =
+          deadLetters === 0
+            ? ''
+            : `; ${deadLetters} dead letter(s): widthsweep status ${study} --dead-letters`;
         process.stdout.write(
-          `study ${study}: ${p.total} tasks: ${p.done} done, ${p.failed} failed, ${p.diverged} diverged, ${p.running} running, ${p.pending} pending\n\n${renderSummary(groups)}\n`,
+          `study ${study}: ${p.total} tasks: ${p.done} done, ${p.failed} failed, ${p.diverged} diverged, ${p.running} running, ${p.pending} pending${dead}\n\n${renderSummary(groups)}\n`,
         );
       } finally {
         store.close();
       }
     },
   );
+}
+
+function printDeadLetters(letters: readonly StoredDeadLetter[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(letters)}\n`);
+    return;
+  }
+  if (letters.length === 0) {
+    process.stdout.write('no dead letters\n');
+    return;
+  }
+  const rows = letters.map((l) => ({
+    id: l.id,
+    received: l.receivedAt,
+    stream_seq: l.streamSeq ?? '',
+    reason: l.reason,
+  }));
+  process.stdout.write(`${formatTable(['id', 'received', 'stream_seq', 'reason'], rows)}\n`);
 }

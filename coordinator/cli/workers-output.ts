@@ -1,7 +1,7 @@
 import { connectNats } from '../../shared/nats/connect.js';
 import { resolveNatsConnectionOptions } from '../../shared/nats/connection-options.js';
 import type { NatsConnectionOptions } from '../../shared/nats/connection-options.js';
-import { openWorkerBucket } from '../../shared/nats/topology.js';
+import { openWorkerBucket, resolveReplicas } from '../../shared/nats/topology.js';
 import { listWorkers } from '../../worker/worker-registry.js';
 import type { WorkerHeartbeat } from '../../worker/worker-registry.js';
 import { formatTable } from './format.js';
@@ -12,7 +12,7 @@ export async function fetchLiveWorkers(options: NatsConnectionOptions): Promise<
     resolveNatsConnectionOptions({ connectTimeoutMs: 10_000, ...options }),
   );
   try {
-    return await listWorkers(await openWorkerBucket(nc));
+    return await listWorkers(await openWorkerBucket(nc, resolveReplicas(nc)));
   } finally {
     await nc.close();
   }

@@ -12,11 +12,16 @@ import {
   resolveNatsConnectionOptions,
 } from '../../shared/nats/connection-options.js';
 import type { NatsConnectionOptions } from '../../shared/nats/connection-options.js';
-import { DEFAULT_POOL } from '../../shared/nats/subjects.js';
+import { claimStudy } from '../../shared/nats/study-claim.js';
+import { DEFAULT_POOL, TASK_STREAM, workerConsumerName } from '../../shared/nats/subjects.js';
+import type { StudyRef } from '../../shared/nats/subjects.js';
 import {
   ensureCollectorConsumers,
   ensureStreams,
   ensureWorkerConsumer,
+  isTopologyGone,
+  openStudyBucket,
+  resolveReplicas,
   resolveTopologyOptions,
 } from '../../shared/nats/topology.js';
 import type { ResolvedTopologyOptions, TopologyOptions } from '../../shared/nats/topology.js';
@@ -31,7 +36,18 @@ import { publishMissingTasks } from './task-publisher.js';
 
 export interface DistributedCoordinatorOptions {
   nats?: NatsConnectionOptions;
-  topology?: TopologyOptions;
+  /**
+   * Consumer settings to impose on the worker consumers (a `run`). Without them (a `collect`)
+   * the settings the last `run` made stay as they are. @default undefined
+   */
+  topology?: Omit<TopologyOptions, 'replicas'>;
+  /**
+   * Replicas of every stream and bucket. @default 3 when the server reports a cluster of 3 or
+   * more servers, else 1
+   */
+  replicas?: number;
+  /** Claim the study name even where another database serves it (that one is gone). @default false */
+  takeOver?: boolean;
   /** How often the queue is checked for lost tasks while collecting. Unit: ms. @default 60000 */
   lostCheckIntervalMs?: number;
 }
@@ -59,6 +75,8 @@ export class DistributedCoordinator {
   readonly #jsm: JetStreamManager;
   readonly #topology: ResolvedTopologyOptions;
   readonly #lostCheckIntervalMs: number;
+  readonly #impose: boolean;
+  readonly #takeOver: boolean;
   readonly #log: Logger;
   readonly #abort = new AbortController();
   readonly servers: string;
@@ -81,6 +99,8 @@ export class DistributedCoordinator {
     this.#jsm = jsm;
     this.#topology = topology;
     this.#lostCheckIntervalMs = options.lostCheckIntervalMs ?? 60_000;
+    this.#impose = options.topology !== undefined;
+    this.#takeOver = options.takeOver === true;
     this.servers = servers;
     this.#log = log;
   }
@@ -95,12 +115,16 @@ export class DistributedCoordinator {
       name: 'widthsweep-coordinator',
       ...options.nats,
     });
-    const topology = resolveTopologyOptions(options.topology);
     const nc = await connectNats(natsOptions);
     try {
+      const topology = resolveTopologyOptions({
+        ...options.topology,
+        replicas: resolveReplicas(nc, options.replicas),
+      });
       const jsm = await jetstreamManager(nc);
-      await ensureStreams(jsm, topology);
-      await ensureWorkerConsumer(jsm, DEFAULT_POOL, topology, true);
+      const impose = options.topology !== undefined;
+      await ensureStreams(jsm, topology, impose);
+      await ensureWorkerConsumer(jsm, DEFAULT_POOL, topology, impose);
       return new DistributedCoordinator(
         store,
         nc,
@@ -124,7 +148,7 @@ export class DistributedCoordinator {
   async run(spec: StudySpec, options: CollectOptions & { detach?: boolean }): Promise<RunSummary> {
     const registered = this.#store.registerStudy(spec, expandStudy(spec));
     for (const pool of poolsOf(spec.routing)) {
-      await ensureWorkerConsumer(this.#jsm, pool, this.#topology, true);
+      await ensureWorkerConsumer(this.#jsm, pool, this.#topology, this.#impose);
     }
     return this.#collect(spec.name, registered.finished, {
       ...options,
@@ -140,11 +164,49 @@ export class DistributedCoordinator {
     return this.#collect(study, before.done + before.diverged, options);
   }
 
-  async #collect(study: string, skipped: number, options: CollectOptions): Promise<RunSummary> {
+  /** The worker consumer's max_deliver: the last delivery, whose failure report is final. */
+  async #maxDeliver(): Promise<number> {
+    const info = await this.#jsm.consumers.info(TASK_STREAM, workerConsumerName(DEFAULT_POOL));
+    return info.config.max_deliver ?? -1;
+  }
+
+  /**
+   * Streams, consumers, the study's claim and collector: everything a broker that lost its store
+   * no longer has. Idempotent; the collecting loop calls it again when they vanish.
+   */
+  async #openCollector(
+    study: StudyRef,
+    onEvent: (event: SweepEvent) => void,
+  ): Promise<ResultCollector> {
+    await ensureStreams(this.#jsm, this.#topology, this.#impose);
+    const routing = this.#store.studySpec(study.name)?.routing ?? [];
+    for (const pool of poolsOf(routing)) {
+      await ensureWorkerConsumer(this.#jsm, pool, this.#topology, this.#impose);
+    }
+    // Claimed before anything is read: another database's study of the same name is refused.
+    await claimStudy(
+      await openStudyBucket(this.#nc, this.#topology.replicas),
+      study,
+      this.#takeOver,
+    );
+    await ensureCollectorConsumers(this.#jsm, study);
+    return ResultCollector.open(
+      this.#store,
+      this.#js,
+      this.#jsm,
+      study,
+      await this.#maxDeliver(),
+      this.#log,
+      onEvent,
+    );
+  }
+
+  async #collect(name: string, skipped: number, options: CollectOptions): Promise<RunSummary> {
     if (this.#state !== 'idle') {
       throw new LifecycleError(this.#state, `the coordinator is ${this.#state}, not idle`);
     }
     this.#state = 'collecting';
+    const study: StudyRef = { name, key: this.#store.studyKey(name) };
     const started = performance.now();
     const onEvent = options.onEvent ?? (() => {});
     const counters = { trained: 0, failedNow: 0 };
@@ -153,22 +215,14 @@ export class DistributedCoordinator {
       if (event.type === 'attempt-failed' && event.final) counters.failedNow++;
       onEvent(event);
     };
-    await ensureCollectorConsumers(this.#jsm, study);
-    const collector = await ResultCollector.open(
-      this.#store,
-      this.#js,
-      this.#jsm,
-      study,
-      this.#log,
-      count,
-    );
+    const collector = await this.#openCollector(study, count);
     // Results that arrived while no coordinator ran are stored before anything is republished.
     await collector.drainBacklog();
     const published = await this.#publishMissing(study, options.retryFailed === true);
-    const progress = this.#store.progress(study);
+    const progress = this.#store.progress(name);
     onEvent({
       type: 'start',
-      study,
+      study: name,
       total: progress.total,
       skipped,
       queued:
@@ -179,14 +233,14 @@ export class DistributedCoordinator {
       runner: `workers via ${this.servers} (${published} task(s) published)`,
     });
     if (options.once !== true) {
-      this.#collecting = this.#collectUntilFinished(study, collector);
+      this.#collecting = this.#collectUntilFinished(study, collector, count);
       await this.#collecting;
     }
-    const final = this.#store.progress(study);
+    const final = this.#store.progress(name);
     if (this.#state === 'collecting') this.#state = 'idle';
     const open = final.pending + final.running;
     return {
-      study,
+      study: name,
       total: final.total,
       done: final.done,
       failed: final.failed,
@@ -201,9 +255,9 @@ export class DistributedCoordinator {
     };
   }
 
-  async #publishMissing(study: string, retryFailed: boolean): Promise<number> {
-    const tasks: Task[] = this.#store.unfinishedTasks(study, retryFailed);
-    const routing = this.#store.studySpec(study)?.routing ?? [];
+  async #publishMissing(study: StudyRef, retryFailed: boolean): Promise<number> {
+    const tasks: Task[] = this.#store.unfinishedTasks(study.name, retryFailed);
+    const routing = this.#store.studySpec(study.name)?.routing ?? [];
     const summary = await publishMissingTasks(
       this.#js,
       this.#jsm,
@@ -219,11 +273,16 @@ export class DistributedCoordinator {
     return summary.published;
   }
 
-  async #collectUntilFinished(study: string, collector: ResultCollector): Promise<void> {
+  async #collectUntilFinished(
+    study: StudyRef,
+    first: ResultCollector,
+    onEvent: (event: SweepEvent) => void,
+  ): Promise<void> {
+    let collector = first;
     let lastLostCheck = Date.now();
     let lastWarning = 0;
     while (!this.#abort.signal.aborted) {
-      const p = this.#store.progress(study);
+      const p = this.#store.progress(study.name);
       if (p.pending + p.running === 0) return;
       try {
         await collector.step(1000);
@@ -233,10 +292,22 @@ export class DistributedCoordinator {
         }
       } catch (err) {
         if (this.#abort.signal.aborted || this.#nc.isClosed()) return;
+        let problem = err;
+        if (isTopologyGone(err)) {
+          // The broker came back without its store: rebuild, then republish what it lost.
+          this.#log.warn('the NATS server lost its streams; recreating them and republishing');
+          try {
+            collector = await this.#openCollector(study, onEvent);
+            await this.#publishMissing(study, false);
+            continue;
+          } catch (rebuildErr) {
+            problem = rebuildErr;
+          }
+        }
         // A server restart surfaces here; the connection reconnects by itself.
         if (Date.now() - lastWarning > 10_000) {
           lastWarning = Date.now();
-          this.#log.warn(`collecting failed, retrying: ${describeError(err)}`);
+          this.#log.warn(`collecting failed, retrying: ${describeError(problem)}`);
         }
         await new Promise((r) => setTimeout(r, 1000));
       }

@@ -1,5 +1,6 @@
 import type { Consumer, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { describeError, WireFormatError } from '../../shared/errors.js';
+import Database from 'better-sqlite3';
+import { describeError, RejectedResultError, WireFormatError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/log.js';
 import {
   ADVISORY_STREAM,
@@ -8,11 +9,25 @@ import {
   RESULT_STREAM,
   TASK_STREAM,
 } from '../../shared/nats/subjects.js';
+import type { StudyRef } from '../../shared/nats/subjects.js';
 import { parseResultMessage } from '../../shared/wire/messages.js';
-import type { ResultMessage } from '../../shared/wire/messages.js';
 import { COLLECTOR_ACK_WAIT_MS } from '../../shared/nats/topology.js';
+import { truncatePayload } from '../store/dead-letters.js';
 import type { ResultStore } from '../store/result-store.js';
 import type { SweepEvent } from '../sweep-events.js';
+import { applyResult } from './apply-result.js';
+
+/**
+ * SQLite errors that belong to one message (it cannot be stored as it is); any other SQLite
+ * error (disk full, I/O, busy, read-only) is the database's, fails the batch, and leaves it
+ * unacked for a retry.
+ */
+const PER_MESSAGE_SQLITE = /^SQLITE_(CONSTRAINT|MISMATCH|TOOBIG|RANGE)/;
+
+function isPerMessageError(err: unknown): boolean {
+  if (err instanceof Database.SqliteError) return PER_MESSAGE_SQLITE.test(err.code);
+  return true;
+}
 
 /** Messages taken per fetch and stored per SQLite transaction. */
 const BATCH = 256;
@@ -43,6 +58,8 @@ function parseAdvisory(msg: JsMsg): MaxDeliveriesAdvisory | undefined {
  */
 export class ResultCollector {
   readonly #store: ResultStore;
+  readonly #study: StudyRef;
+  readonly #maxDeliver: number;
   readonly #jsm: JetStreamManager;
   readonly #results: Consumer;
   readonly #advisories: Consumer;
@@ -52,6 +69,8 @@ export class ResultCollector {
 
   private constructor(
     store: ResultStore,
+    study: StudyRef,
+    maxDeliver: number,
     jsm: JetStreamManager,
     results: Consumer,
     advisories: Consumer,
@@ -59,6 +78,8 @@ export class ResultCollector {
     onEvent: (event: SweepEvent) => void,
   ) {
     this.#store = store;
+    this.#study = study;
+    this.#maxDeliver = maxDeliver;
     this.#jsm = jsm;
     this.#results = results;
     this.#advisories = advisories;
@@ -66,17 +87,19 @@ export class ResultCollector {
     this.#onEvent = onEvent;
   }
 
+  /** `maxDeliver`: the worker consumer's, which decides when a failure report is final. */
   static async open(
     store: ResultStore,
     js: JetStreamClient,
     jsm: JetStreamManager,
-    study: string,
+    study: StudyRef,
+    maxDeliver: number,
     log: Logger,
     onEvent: (event: SweepEvent) => void,
   ): Promise<ResultCollector> {
     const results = await js.consumers.get(RESULT_STREAM, collectorConsumerName(study));
     const advisories = await js.consumers.get(ADVISORY_STREAM, advisoryConsumerName(study));
-    return new ResultCollector(store, jsm, results, advisories, log, onEvent);
+    return new ResultCollector(store, study, maxDeliver, jsm, results, advisories, log, onEvent);
   }
 
   /**
@@ -141,60 +164,50 @@ export class ResultCollector {
     return batch;
   }
 
+  /**
+   * Stores a batch in one transaction, each message in its own savepoint: a message that cannot
+   * be decoded, is refused, or cannot be stored goes to the dead letters with the reason, and the
+   * rest of the batch is stored all the same. Everything is acked after the commit.
+   */
   #storeResults(batch: readonly JsMsg[]): void {
     const events: SweepEvent[] = [];
-    const decoded: Array<ResultMessage | undefined> = batch.map((msg) => {
-      try {
-        return parseResultMessage(msg.data);
-      } catch (err) {
-        if (!(err instanceof WireFormatError)) throw err;
-        this.#log.warn(`dropping an undecodable result on ${msg.subject}: ${err.message}`);
-        return undefined;
-      }
-    });
+    let dead = 0;
     this.#store.transaction(() => {
-      for (const message of decoded) {
-        if (message === undefined) continue;
-        const event = this.#apply(message);
-        if (event !== undefined) events.push(event);
+      for (const msg of batch) {
+        try {
+          const event = this.#store.transaction(() =>
+            applyResult(this.#store, this.#study, this.#maxDeliver, parseResultMessage(msg.data)),
+          );
+          if (event !== undefined) events.push(event);
+        } catch (err) {
+          if (!isPerMessageError(err)) throw err;
+          this.#deadLetter(msg, err);
+          dead++;
+        }
       }
     });
     // Acked only now that the transaction has committed.
     for (const msg of batch) msg.ack();
+    if (dead > 0) {
+      this.#log.warn(
+        `${dead} result message(s) could not be stored and were kept as dead letters: widthsweep status ${this.#study.name} --dead-letters`,
+      );
+    }
     for (const event of events) this.#onEvent(event);
   }
 
-  #apply(message: ResultMessage): SweepEvent | undefined {
-    const store = this.#store;
-    switch (message.type) {
-      case 'started':
-        store.markStarted(message.taskId, message.attempt);
-        return undefined;
-      case 'outcome': {
-        store.ensureTask(message.task);
-        const stored = store.recordOutcome(message.outcome, {
-          worker: message.worker,
-          attempt: message.attempt,
-        });
-        return stored
-          ? { type: 'finished', task: message.task, outcome: message.outcome }
-          : undefined;
-      }
-      case 'attempt-failed':
-        store.ensureTask(message.task);
-        if (message.final) {
-          if (!store.recordFailure(message.taskId, message.error)) return undefined;
-        } else {
-          store.noteAttemptFailed(message.taskId, message.attempt, message.error);
-        }
-        return {
-          type: 'attempt-failed',
-          task: message.task,
-          error: message.error,
-          attempt: message.attempt,
-          final: message.final,
-        };
-    }
+  #deadLetter(msg: JsMsg, err: unknown): void {
+    const reason =
+      err instanceof WireFormatError || err instanceof RejectedResultError
+        ? err.message
+        : `cannot be stored: ${describeError(err)}`;
+    this.#store.recordDeadLetter({
+      study: this.#study.name,
+      subject: msg.subject,
+      streamSeq: msg.info.streamSequence,
+      reason,
+      payload: truncatePayload(msg.data),
+    });
   }
 
   async #storeAdvisories(batch: readonly JsMsg[]): Promise<void> {

@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from '../../shared/log.js';
 import { publishWithRetry } from '../../shared/nats/publish.js';
 import { studyTaskFilter, TASK_STREAM, taskSubject } from '../../shared/nats/subjects.js';
+import type { StudyRef } from '../../shared/nats/subjects.js';
 import type { Task } from '../../shared/task.js';
 import { encodeWire } from '../../shared/wire/json.js';
 import { WIRE_VERSION } from '../../shared/wire/messages.js';
@@ -22,22 +23,22 @@ const WINDOW = 64;
  * The ids of a study's tasks still in the work queue, waiting or in flight, in any pool: a task
  * queued for a pool that the routing no longer names is still queued, not lost.
  */
-export async function queuedTaskIds(jsm: JetStreamManager, study: string): Promise<Set<string>> {
+export async function queuedTaskIds(jsm: JetStreamManager, study: StudyRef): Promise<Set<string>> {
   const info = await jsm.streams.info(TASK_STREAM, { subjects_filter: studyTaskFilter(study) });
   const subjects = Object.keys(info.state.subjects ?? {});
   return new Set(subjects.map((subject) => subject.slice(subject.lastIndexOf('.') + 1)));
 }
 
 /**
- * Puts every given task that is not already queued onto the work queue, with the task id as
- * msgID. A task that the duplicate window remembers (published minutes ago, since lost) is
+ * Puts every given task that is not already queued onto the work queue, with the study key and
+ * task id as msgID. A task that the duplicate window remembers (published minutes ago, since lost) is
  * published again under a fresh msgID, so "lost" always means "republished".
  */
 export async function publishMissingTasks(
   js: JetStreamClient,
   jsm: JetStreamManager,
   store: ResultStore,
-  study: string,
+  study: StudyRef,
   tasks: readonly Task[],
   poolOf: (task: Task) => string,
   log: Logger,
@@ -50,14 +51,21 @@ export async function publishMissingTasks(
       const task = missing[next++];
       if (task === undefined) return;
       const subject = taskSubject(poolOf(task), study, task.id);
-      const message: TaskMessage = { type: 'task', v: WIRE_VERSION, study, task };
+      const message: TaskMessage = {
+        type: 'task',
+        v: WIRE_VERSION,
+        study: study.name,
+        studyKey: study.key,
+        task,
+      };
       const data = encodeWire(message);
-      let ack = await publishWithRetry(js, subject, data, task.id);
+      // Keyed by study too: another database publishing the same task is not a duplicate.
+      let ack = await publishWithRetry(js, subject, data, `${study.key}:${task.id}`);
       if (ack.duplicate) {
         log.info(
           `task ${task.id} was lost from the queue inside the duplicate window; republishing`,
         );
-        ack = await publishWithRetry(js, subject, data, `${task.id}:${Date.now()}`);
+        ack = await publishWithRetry(js, subject, data, `${study.key}:${task.id}:${Date.now()}`);
       }
       store.recordPublished(task.id, ack.seq);
     }

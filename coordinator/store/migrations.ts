@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../shared/errors.js';
 import { ANALYSIS_SCHEMA_SQL } from './analysis-schema.js';
 import { DECOMPOSITION_SCHEMA_SQL } from './decomposition-schema.js';
+import { DEAD_LETTER_SCHEMA_SQL } from './dead-letters.js';
 
 /**
  * Schema versions, applied in order inside one transaction each; PRAGMA user_version records
@@ -97,6 +98,11 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     // Error decomposition: training-set errors, the best-known references, NULL L2 errors for
     // targets outside L2, best_reference_* in task_results.
     sql: DECOMPOSITION_SCHEMA_SQL,
+  },
+  {
+    version: 5,
+    // Reliability: dead letters, and studies.study_key (scopes a study's NATS subjects).
+    sql: DEAD_LETTER_SCHEMA_SQL,
   },
 ];
 

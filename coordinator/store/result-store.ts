@@ -1,6 +1,7 @@
 import type { TaskOutcome } from '../../shared/result.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
+import type { DeadLetter, StoredDeadLetter } from './dead-letters.js';
 
 export type TaskStatus = 'pending' | 'running' | 'done' | 'failed' | 'diverged';
 
@@ -29,6 +30,14 @@ export interface AttemptInfo {
   readonly worker: string;
   /** The delivery count of a distributed attempt; attempts becomes at least this. */
   readonly attempt?: number;
+}
+
+/** What the collector needs to judge a failure report against the task's latest attempt. */
+export interface TaskState {
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  /** Stream sequence of the task's latest published copy; null if never published. */
+  readonly streamSeq: number | null;
 }
 
 /** A finished task as the summary table needs it. */
@@ -92,6 +101,22 @@ export interface ResultStore {
   unfinishedTaskAtStreamSeq(streamSeq: number): string | undefined;
   /** Inserts a task the database lacks (a result can arrive for a task of another spec version). */
   ensureTask(task: Task): void;
+  /**
+   * Whether a result for this task belongs to the study: the study contains it, or this
+   * database published it (a task an earlier version of the spec had).
+   */
+  acceptsResult(study: string, taskId: string): boolean;
+  /** Status, attempts and latest stream copy of a task, if the database has it. */
+  taskState(taskId: string): TaskState | undefined;
+  /**
+   * The study's key, drawn at random the first time it is asked for and kept from then on:
+   * it scopes the study's NATS subjects to this database.
+   */
+  studyKey(study: string): string;
+  /** Keeps a message that could not be decoded or stored, with the reason. */
+  recordDeadLetter(letter: DeadLetter): void;
+  deadLetters(study: string): StoredDeadLetter[];
+  deadLetterCount(study: string): number;
   /** A task by id, if the database has it. */
   getTask(taskId: string): Task | undefined;
   /** The last error recorded for a task, if any. */

@@ -1,9 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { StoreError } from '../../shared/errors.js';
 import type { TaskOutcome } from '../../shared/result.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
+import { prepareDeadLetters } from './dead-letters.js';
+import type { DeadLetter, StoredDeadLetter } from './dead-letters.js';
 import { migrate } from './migrations.js';
 import { prepareOutcomeExtras, storeOutcomeExtras } from './outcome-extras.js';
 import type {
@@ -13,6 +16,7 @@ import type {
   ResultStore,
   StudyInfo,
   StudyProgress,
+  TaskState,
   TaskStatus,
 } from './result-store.js';
 
@@ -241,6 +245,44 @@ export class SqliteResultStore implements ResultStore {
     this.#stmts.insertTask.run(taskRow(task, now()));
   }
 
+  acceptsResult(study: string, taskId: string): boolean {
+    return this.#stmts.acceptsResult.get({ study, id: taskId }) !== undefined;
+  }
+
+  taskState(taskId: string): TaskState | undefined {
+    return this.#stmts.taskState.get({ id: taskId }) as TaskState | undefined;
+  }
+
+  studyKey(study: string): string {
+    return this.#db.transaction(() => {
+      const row = this.#stmts.studyKey.get({ study }) as { key: string | null } | undefined;
+      if (row === undefined) throw new StoreError(`studyKey: unknown study ${study}`);
+      if (row.key !== null) return row.key;
+      const key = randomBytes(8).toString('hex');
+      this.#stmts.setStudyKey.run({ study, key });
+      return key;
+    })();
+  }
+
+  recordDeadLetter(letter: DeadLetter): void {
+    this.#stmts.deadLetters.insert.run({
+      study: letter.study,
+      subject: letter.subject,
+      seq: letter.streamSeq,
+      reason: letter.reason,
+      payload: letter.payload,
+      stamp: now(),
+    });
+  }
+
+  deadLetters(study: string): StoredDeadLetter[] {
+    return this.#stmts.deadLetters.list.all({ study }) as StoredDeadLetter[];
+  }
+
+  deadLetterCount(study: string): number {
+    return (this.#stmts.deadLetters.count.get({ study }) as { n: number }).n;
+  }
+
   getTask(taskId: string): Task | undefined {
     const row = this.#stmts.getTask.get({ id: taskId }) as { spec_json: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.spec_json) as Task);
@@ -324,6 +366,14 @@ function prepare(db: Database.Database) {
   const stmt = (sql: string): Statement => db.prepare(sql);
   return {
     extras: prepareOutcomeExtras(db),
+    deadLetters: prepareDeadLetters(db),
+    acceptsResult: stmt(`SELECT 1 FROM tasks t WHERE t.task_id = @id AND (t.stream_seq IS NOT NULL
+      OR EXISTS (SELECT 1 FROM study_tasks st WHERE st.study = @study AND st.task_id = t.task_id))`),
+    taskState: stmt(
+      `SELECT status, attempts, stream_seq AS streamSeq FROM tasks WHERE task_id = @id`,
+    ),
+    studyKey: stmt(`SELECT study_key AS key FROM studies WHERE study = @study`),
+    setStudyKey: stmt(`UPDATE studies SET study_key = @key WHERE study = @study`),
     upsertStudy: stmt(`INSERT INTO studies (study, spec_json, created_at, updated_at)
       VALUES (@study, @spec, @stamp, @stamp)
       ON CONFLICT (study) DO UPDATE SET spec_json = excluded.spec_json, updated_at = excluded.updated_at`),

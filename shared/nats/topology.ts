@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  JetStreamApiCodes,
   JetStreamApiError,
   RetentionPolicy,
   StorageType,
@@ -17,6 +18,7 @@ import {
   advisoryConsumerName,
   collectorConsumerName,
   maxDeliveriesAdvisorySubject,
+  STUDY_BUCKET,
   poolTaskFilter,
   RESULT_STREAM,
   resultSubject,
@@ -24,6 +26,7 @@ import {
   WORKER_BUCKET,
   workerConsumerName,
 } from './subjects.js';
+import type { StudyRef } from './subjects.js';
 
 export interface TopologyOptions {
   /** Deliveries of a task before it is failed for good. @default 3 */
@@ -61,53 +64,88 @@ export const COLLECTOR_ACK_WAIT_MS = 15_000;
 /** A worker that has not been heard from for this long drops out of `status`. Unit: ms. */
 export const WORKER_TTL_MS = 30_000;
 
-const isNotFound = (err: unknown): boolean =>
-  err instanceof JetStreamApiError && (err.code === 404 || /not found/i.test(err.message));
+/**
+ * A stream or consumer that is not there: deleted, or the server lost its store. Matched by the
+ * client's error classes and the server's API codes, never by message text.
+ */
+export function isTopologyGone(err: unknown): boolean {
+  // StreamNotFoundError and ConsumerNotFoundError are JetStreamApiErrors with these codes; the
+  // package exports only the base class.
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound ||
+      err.code === JetStreamApiCodes.ConsumerNotFound)
+  );
+}
 
 async function ensureStream(
   jsm: JetStreamManager,
   config: Partial<StreamConfig> & { name: string },
+  update: boolean,
 ): Promise<void> {
   try {
-    await jsm.streams.info(config.name);
+    const info = await jsm.streams.info(config.name);
+    // Only the coordinator rescales, so that workers started with defaults never undo it.
+    if (update && info.config.num_replicas !== config.num_replicas) {
+      await jsm.streams.update(config.name, {
+        ...info.config,
+        num_replicas: config.num_replicas ?? 1,
+      });
+    }
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (!isTopologyGone(err)) throw err;
     await jsm.streams.add(config);
   }
 }
 
-/** Streams every participant needs; idempotent, safe to run from many processes at once. */
+/**
+ * Streams every participant needs; idempotent, safe to run from many processes at once. With
+ * update=true (the coordinator) existing streams are brought to `o.replicas`.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   o: ResolvedTopologyOptions,
+  update = false,
 ): Promise<void> {
   const replicas = o.replicas;
-  await ensureStream(jsm, {
-    name: TASK_STREAM,
-    subjects: [ALL_TASKS],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    num_replicas: replicas,
-    duplicate_window: 2 * 60 * 1000 * NS_PER_MS,
-  });
-  await ensureStream(jsm, {
-    name: RESULT_STREAM,
-    subjects: [ALL_RESULTS],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    num_replicas: replicas,
-    duplicate_window: 2 * 60 * 1000 * NS_PER_MS,
-  });
+  await ensureStream(
+    jsm,
+    {
+      name: TASK_STREAM,
+      subjects: [ALL_TASKS],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      duplicate_window: 2 * 60 * 1000 * NS_PER_MS,
+    },
+    update,
+  );
+  await ensureStream(
+    jsm,
+    {
+      name: RESULT_STREAM,
+      subjects: [ALL_RESULTS],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      duplicate_window: 2 * 60 * 1000 * NS_PER_MS,
+    },
+    update,
+  );
   // Advisories are plain core-NATS messages: kept in a stream, none is lost while no
   // coordinator is running.
-  await ensureStream(jsm, {
-    name: ADVISORY_STREAM,
-    subjects: [maxDeliveriesAdvisorySubject('*')],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    num_replicas: replicas,
-    max_age: 7 * DAY_MS * NS_PER_MS,
-  });
+  await ensureStream(
+    jsm,
+    {
+      name: ADVISORY_STREAM,
+      subjects: [maxDeliveriesAdvisorySubject('*')],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      max_age: 7 * DAY_MS * NS_PER_MS,
+    },
+    update,
+  );
 }
 
 async function ensureConsumer(
@@ -128,7 +166,7 @@ async function ensureConsumer(
       });
     }
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (!isTopologyGone(err)) throw err;
     await jsm.consumers.add(stream, config);
   }
 }
@@ -163,7 +201,7 @@ export async function ensureWorkerConsumer(
 /** The coordinator's durable consumers for one study: its results and max-deliveries advisories. */
 export async function ensureCollectorConsumers(
   jsm: JetStreamManager,
-  study: string,
+  study: StudyRef,
 ): Promise<void> {
   const common = {
     ack_policy: AckPolicy.Explicit,
@@ -189,7 +227,45 @@ export async function ensureCollectorConsumers(
   );
 }
 
-/** The bucket of live-worker heartbeats; entries expire with the bucket-wide TTL. */
+/**
+ * The bucket of live-worker heartbeats; entries expire with the bucket-wide TTL. An existing
+ * bucket is opened as it is (replicas only apply when it is created).
+ */
 export async function openWorkerBucket(nc: NatsConnection, replicas = 1): Promise<KV> {
   return new Kvm(nc).create(WORKER_BUCKET, { ttl: WORKER_TTL_MS, history: 1, replicas });
+}
+
+/** Which database serves which study name (see claimStudy). */
+export async function openStudyBucket(nc: NatsConnection, replicas = 1): Promise<KV> {
+  return new Kvm(nc).create(STUDY_BUCKET, { history: 1, replicas });
+}
+
+/**
+ * How many servers the connected one reports in its cluster: the client URLs it advertises,
+ * one per server (itself included); 1 when it is not clustered.
+ */
+export function clusterSize(nc: NatsConnection): number {
+  const info = nc.info;
+  if (info?.cluster === undefined) return 1;
+  return Math.max(1, new Set(info.connect_urls ?? []).size);
+}
+
+/**
+ * The replica count for streams and buckets: `requested`, or 3 on a cluster of 3 or more and 1
+ * otherwise. Refuses more replicas than the cluster has servers (JetStream would refuse the
+ * stream later with a less helpful message).
+ */
+export function resolveReplicas(nc: NatsConnection, requested?: number): number {
+  const servers = clusterSize(nc);
+  if (requested === undefined) return servers >= 3 ? 3 : 1;
+  if (!Number.isInteger(requested) || requested < 1 || requested > 5) {
+    throw new ValidationError('replicas', `expected an integer from 1 to 5, got ${requested}`);
+  }
+  if (requested > servers) {
+    throw new ValidationError(
+      'replicas',
+      `${requested} replicas need a JetStream cluster of at least ${requested} servers; the server reports ${servers}`,
+    );
+  }
+  return requested;
 }

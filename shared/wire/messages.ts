@@ -1,29 +1,42 @@
 import { z } from 'zod';
 import { WireFormatError } from '../errors.js';
 import { taskId as computeTaskId } from '../expand.js';
+import { STUDY_KEY_PATTERN } from '../nats/subjects.js';
 import type { TaskOutcome } from '../result.js';
 import type { Task } from '../task.js';
 import { decodeWire } from './json.js';
+import { outcomeSchema } from './outcome-schema.js';
 
-/** Bumped when a message's shape changes incompatibly; peers refuse other versions. */
-export const WIRE_VERSION = 1;
+/**
+ * Bumped when a message's shape changes incompatibly; peers refuse other versions.
+ * 2: messages carry the study key, results the stream sequence of the task delivered.
+ */
+export const WIRE_VERSION = 2;
 
 /** Coordinator to worker, one per task, on the task's subject. */
 export interface TaskMessage {
   readonly type: 'task';
   readonly v: typeof WIRE_VERSION;
   readonly study: string;
+  /** The study's key in the database that published it (see StudyRef). */
+  readonly studyKey: string;
   readonly task: Task;
 }
 
 interface ResultBase {
   readonly v: typeof WIRE_VERSION;
   readonly study: string;
+  readonly studyKey: string;
   readonly taskId: string;
   /** The worker's name (`--name`, default host:pid). */
   readonly worker: string;
   /** JetStream's delivery count of the task message: 1 for the first attempt. */
   readonly attempt: number;
+  /**
+   * The stream sequence of the task message delivered: which published copy this attempt ran.
+   * With `attempt` it names one delivery, so msgIDs built from it are unique per delivery.
+   */
+  readonly taskSeq: number;
 }
 
 /** Worker to coordinator, on the study's result subject. */
@@ -32,7 +45,7 @@ export type ResultMessage =
   | (ResultBase & {
       readonly type: 'outcome';
       readonly outcome: TaskOutcome;
-      /** The task itself, so a result is stored even where the database lacks the task. */
+      /** The task itself: its id is recomputed from it, so a result names what it computed. */
       readonly task: Task;
     })
   | (ResultBase & {
@@ -43,31 +56,29 @@ export type ResultMessage =
       readonly final: boolean;
     });
 
+const TASK_ID = /^[0-9a-f]{32}$/;
+const positiveInt = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
 const base = {
   v: z.literal(WIRE_VERSION),
-  study: z.string().min(1),
-  taskId: z.string().regex(/^[0-9a-f]{32}$/),
-  worker: z.string().min(1),
-  attempt: z.number().int().positive(),
+  study: z.string().min(1).max(200),
+  studyKey: z.string().regex(STUDY_KEY_PATTERN),
+  taskId: z.string().regex(TASK_ID),
+  worker: z.string().min(1).max(200),
+  attempt: positiveInt,
+  taskSeq: positiveInt,
 };
 
-// Outcomes are produced by our own workers; the envelope and the fields the store reads are
-// checked, the rest is carried as it is.
-const outcomeSchema = z.looseObject({
-  type: z.enum(['done', 'diverged']),
-  taskId: z.string(),
-  wallMs: z.number(),
-  train: z.looseObject({ steps: z.number(), backend: z.string(), lossCurve: z.array(z.unknown()) }),
-});
-
+// The content address covers every field of the task; these checks only make sure the id can
+// be recomputed and the store's columns receive what they expect.
 const taskSchema = z.looseObject({
-  id: z.string().regex(/^[0-9a-f]{32}$/),
-  formatVersion: z.number(),
+  id: z.string().regex(TASK_ID),
+  formatVersion: z.number().int(),
   kind: z.enum(['regression', 'classification']),
-  dim: z.number(),
-  width: z.number(),
-  seed: z.number(),
-  target: z.object({ name: z.string(), params: z.record(z.string(), z.unknown()) }),
+  dim: positiveInt,
+  width: positiveInt,
+  seed: z.number().int().nonnegative(),
+  target: z.object({ name: z.string().min(1), params: z.record(z.string(), z.unknown()) }),
 });
 
 const resultSchema = z.discriminatedUnion('type', [
@@ -77,7 +88,7 @@ const resultSchema = z.discriminatedUnion('type', [
     type: z.literal('attempt-failed'),
     ...base,
     task: taskSchema,
-    error: z.string(),
+    error: z.string().max(100_000),
     final: z.boolean(),
   }),
 ]);
@@ -86,6 +97,7 @@ const taskMessageSchema = z.object({
   type: z.literal('task'),
   v: z.literal(WIRE_VERSION),
   study: z.string().min(1),
+  studyKey: z.string().regex(STUDY_KEY_PATTERN),
   task: taskSchema,
 });
 
@@ -100,22 +112,44 @@ function parse<T>(schema: z.ZodType, data: Uint8Array, what: string): T {
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new WireFormatError(
-      `${what}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`,
+      `${what}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
     );
   }
   return result.data as T;
 }
 
+/** Throws unless the task is what its id says it is. */
+function checkContentAddress(task: Task, what: string): void {
+  const { id, ...spec } = task;
+  if (computeTaskId(spec) !== id) {
+    throw new WireFormatError(`${what}: content does not match task id ${id}`);
+  }
+}
+
 /** Decodes a task message and checks that the task is what its id says it is. */
 export function parseTaskMessage(data: Uint8Array): TaskMessage {
   const message = parse<TaskMessage>(taskMessageSchema, data, 'task message');
-  const { id, ...spec } = message.task;
-  if (computeTaskId(spec) !== id) {
-    throw new WireFormatError(`task message: content does not match task id ${id}`);
-  }
+  checkContentAddress(message.task, 'task message');
   return message;
 }
 
+/**
+ * Decodes a result message and checks every field the store writes; an outcome or failure must
+ * carry the task it ran, whose recomputed id must be the one the message and its outcome name.
+ */
 export function parseResultMessage(data: Uint8Array): ResultMessage {
-  return parse<ResultMessage>(resultSchema, data, 'result message');
+  const message = parse<ResultMessage>(resultSchema, data, 'result message');
+  if (message.type === 'started') return message;
+  if (message.task.id !== message.taskId) {
+    throw new WireFormatError(
+      `result message: taskId ${message.taskId} but the task carried is ${message.task.id}`,
+    );
+  }
+  if (message.type === 'outcome' && message.outcome.taskId !== message.taskId) {
+    throw new WireFormatError(
+      `result message: outcome.taskId ${message.outcome.taskId} is not ${message.taskId}`,
+    );
+  }
+  checkContentAddress(message.task, 'result message');
+  return message;
 }

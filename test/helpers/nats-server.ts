@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -115,9 +115,27 @@ export class TestNatsServer {
     clearTimeout(timer);
   }
 
-  async restart(): Promise<void> {
-    await this.stop();
+  /** Restarts on the same port; `wipeStore` first deletes everything JetStream had stored. */
+  async restart(options: { wipeStore?: boolean; kill?: boolean } = {}): Promise<void> {
+    if (options.kill === true) await this.kill();
+    else await this.stop();
+    if (options.wipeStore === true) {
+      for (const entry of readdirSync(this.storeDir)) {
+        if (entry !== 'auth.conf') rmSync(join(this.storeDir, entry), { recursive: true });
+      }
+      mkdirSync(this.storeDir, { recursive: true });
+    }
     await this.#spawn();
+  }
+
+  /** kill -9. */
+  async kill(): Promise<void> {
+    const child = this.#child;
+    this.#child = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
   }
 
   async dispose(): Promise<void> {

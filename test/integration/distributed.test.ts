@@ -1,84 +1,34 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
-import { rowsWhenReady } from '../helpers/db.js';
-import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
-import type { CliResult } from '../helpers/cli.js';
+import { lastJsonLine, runCli } from '../helpers/cli.js';
 import { TestNatsServer } from '../helpers/nats-server.js';
-import { tempDir } from '../helpers/temp.js';
+import {
+  assertCompleteOnce,
+  count,
+  query,
+  SweepHarness,
+  TINY,
+  waitFor,
+} from '../helpers/sweep-harness.js';
 
-const dir = tempDir();
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  dir.remove();
-});
-
-/** Training small enough that dispatch, not arithmetic, dominates. */
-const tiny = { train: { steps: 20, samples: 32 }, eval: { samples: 256 } };
-
-function spec(
-  name: string,
-  grid: Record<string, unknown>,
-  recipe: Record<string, unknown> = tiny,
-): string {
-  const path = join(dir.path, `${name}.json`);
-  writeFileSync(
-    path,
-    JSON.stringify({ name, grid: { dims: [1], targets: ['sine'], ...grid }, ...recipe }),
-  );
-  return path;
-}
-
-const query = (db: string, sql: string) => rowsWhenReady(db, sql);
-const count = (db: string, sql: string): number => Number(query(db, sql)[0]?.n ?? 0);
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-function startWorker(
+const h = new SweepHarness();
+after(() => h.dispose());
+const dir = h.dir;
+const tiny = TINY;
+const spec = (name: string, grid: Record<string, unknown>, recipe?: Record<string, unknown>) =>
+  h.spec(name, grid, recipe);
+const startCli = (args: readonly string[], _cwd: string, env: NodeJS.ProcessEnv = {}) =>
+  h.start(args, env);
+const startWorker = (
   server: TestNatsServer,
   name: string,
   env: NodeJS.ProcessEnv = {},
   extra: string[] = [],
-) {
-  const worker = startCli(
-    ['worker', '--nats', server.url, '--threads', '1', '--name', name, '--grace', '2', ...extra],
-    dir.path,
-    env,
-  );
-  children.add(worker.child);
-  void worker.done.then(() => children.delete(worker.child));
-  return worker;
-}
-
-async function stopWorkers(
-  workers: ReadonlyArray<{ child: ChildProcess; done: Promise<CliResult> }>,
-): Promise<void> {
-  for (const w of workers) w.child.kill('SIGTERM');
-  await Promise.all(workers.map((w) => w.done));
-}
-
-function assertCompleteOnce(db: string, study: string, total: number): void {
-  const rows = query(
-    db,
-    `SELECT task_id, status, attempts FROM task_results WHERE study = '${study}'`,
-  );
-  assert.equal(rows.length, total);
-  assert.equal(new Set(rows.map((r) => r.task_id)).size, total);
-  const notDone = rows.filter((r) => r.status !== 'done');
-  assert.deepEqual(notDone, []);
-  assert.ok(rows.every((r) => (r.attempts as number) >= 1));
-  assert.equal(count(db, `SELECT count(*) AS n FROM results`), total);
-}
+) => h.startWorker(server.url, name, env, extra);
+const stopWorkers = (workers: Parameters<SweepHarness['stopWorkers']>[0]) => h.stopWorkers(workers);
 
 test('distributed - 1 coordinator and 3 workers finish 200 tasks exactly once', async () => {
   const server = await TestNatsServer.start();
@@ -126,7 +76,6 @@ test('distributed - a worker killed with SIGKILL has its tasks redelivered', asy
       ['run', path, '--nats', server.url, '--db', db, '--ack-wait', '2', '--json'],
       dir.path,
     );
-    children.add(run.child);
     await waitFor(
       'the victim to start a task',
       () => count(db, "SELECT count(*) AS n FROM tasks WHERE status = 'running'") > 0,
@@ -158,7 +107,6 @@ test('distributed - a coordinator killed mid-study loses nothing: collect finish
       { train: { steps: 400, samples: 64 }, eval: { samples: 256 } },
     );
     const run = startCli(['run', path, '--nats', server.url, '--db', db], dir.path);
-    children.add(run.child);
     await waitFor(
       'some results',
       () => count(db, "SELECT count(*) AS n FROM task_results WHERE status = 'done'") >= 2,
@@ -192,7 +140,6 @@ test('distributed - a nats-server restart mid-study does not stop it', async () 
       { train: { steps: 400, samples: 64 }, eval: { samples: 256 } },
     );
     const run = startCli(['run', path, '--nats', server.url, '--db', db, '--json'], dir.path);
-    children.add(run.child);
     await waitFor(
       'some results',
       () => count(db, "SELECT count(*) AS n FROM task_results WHERE status = 'done'") >= 2,

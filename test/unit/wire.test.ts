@@ -30,7 +30,7 @@ test('wire - non-finite numbers survive the round trip', () => {
 });
 
 test('wire - a task message is checked against its content address', () => {
-  const message = { type: 'task', v: WIRE_VERSION, study: 'w', task };
+  const message = { type: 'task', v: WIRE_VERSION, study: 'w', studyKey: '0123456789abcdef', task };
   assert.equal(parseTaskMessage(encodeWire(message)).task.id, task.id);
   const tampered = { ...message, task: { ...task, width: 5 } };
   assert.throws(() => parseTaskMessage(encodeWire(tampered)), WireFormatError);
@@ -44,9 +44,11 @@ test('wire - result messages keep a diverged loss and refuse unknown types', () 
     type: 'outcome',
     v: WIRE_VERSION,
     study: 'w',
+    studyKey: '0123456789abcdef',
     taskId: task.id,
     worker: 'x',
     attempt: 1,
+    taskSeq: 1,
     outcome,
     task,
   };
@@ -62,7 +64,11 @@ test('wire - result messages keep a diverged loss and refuse unknown types', () 
 
 test('nats subjects - study names with dots stay one token', () => {
   assert.equal(studyToken('a.b-c'), 'a~b-c');
-  assert.equal(taskSubject('gpu', 'a.b', task.id), `ws.tasks.gpu.a~b.${task.id}`);
+  const key = '0123456789abcdef';
+  assert.equal(
+    taskSubject('gpu', { name: 'a.b', key }, task.id),
+    `ws.tasks.gpu.a~b.${key}.${task.id}`,
+  );
 });
 
 test('nats options - flags win over the environment and secrets are redacted', () => {
