@@ -13,15 +13,17 @@ import { activateBackend, loadTf } from '../../worker/tfjs.js';
 import { lossCurveSteps, MAX_LOSS_CURVE_POINTS } from '../../worker/train/loss-curve.js';
 import { MinibatchSampler } from '../../worker/train/minibatch.js';
 import { learningRateAt } from '../../worker/train/schedule.js';
-import { trainNetwork, type TrainNetworkInput } from '../../worker/train/trainer.js';
+import { trainOnBackend } from '../../worker/backend-context.js';
+import type { TrainNetworkInput } from '../../worker/train/trainer.js';
 
 const ctx = await loadTf('wasm');
 const { tf } = ctx;
 after(() => activateBackend(tf, 'wasm'));
 
+const trainNetwork = (input: TrainNetworkInput) => trainOnBackend(ctx, input);
+
 function trainInput(task: Task, signal?: AbortSignal): TrainNetworkInput {
   return {
-    tf,
     ...taskInputs(task),
     train: task.train,
     shuffleSeed: 11,
