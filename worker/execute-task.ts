@@ -55,6 +55,7 @@ export async function executeTask(
       lossCurve: trained.lossCurve,
       trainMs: trained.trainMs,
       backend: ctx.backend,
+      optimizer: trained.optimizer,
       versions: ctx.versions,
     };
     if (trained.divergence !== null) {

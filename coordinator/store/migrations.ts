@@ -91,6 +91,12 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     // Convergence analysis: reference approximants, plot predictions, the convergence views.
     sql: ANALYSIS_SCHEMA_SQL,
   },
+  {
+    version: 4,
+    // Every backend runs every optimizer: the optimizer that trained each result, next to its
+    // backend (NULL for results from workers that predate it).
+    sql: `ALTER TABLE results ADD COLUMN optimizer TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../shared/errors.js';
-import { chooseOptimizer } from '../../shared/optimizer-choice.js';
+import { chooseOptimizer, type OptimizerName } from '../../shared/optimizer-choice.js';
 import type { NetworkWeights } from '../../shared/network.js';
 import type { ResolvedTrainSpec } from '../../shared/spec/schema.js';
 import type { TrainingData } from '../../shared/training-data.js';
@@ -48,6 +48,8 @@ export interface TrainResult {
   /** The last loss in lossCurve. */
   readonly trainLoss: number;
   readonly trainMs: number;
+  /** The optimizer that trained it (`auto` resolved). */
+  readonly optimizer: OptimizerName;
   /** Why training stopped early (NaN or exploding loss, with the step), or null. */
   readonly divergence: string | null;
 }
@@ -107,6 +109,7 @@ export async function trainNetwork(
       lossCurve: points,
       trainLoss: points[points.length - 1]?.[1] ?? Number.NaN,
       trainMs: performance.now() - startMs,
+      optimizer: train.optimizer,
       divergence: curve.divergence,
     };
   } finally {
