@@ -143,7 +143,7 @@ test('train - sgd with a huge learning rate is stopped as diverged', async () =>
   assert.ok(!Number.isFinite(last) || last > 1e6 * first, `last loss ${last}`);
 });
 
-test('train - leaves no tensors behind, whatever the optimizer, batching or ending', async () => {
+test('train - leaves no tensors behind, whatever the optimizer (lsgd, lbfgs too), batching or ending', async () => {
   const start = tf.memory().numTensors;
   await trainNetwork(trainInput(teacherTask({ train: { steps: 20 } })));
   await trainNetwork(
@@ -152,6 +152,8 @@ test('train - leaves no tensors behind, whatever the optimizer, batching or endi
   await trainNetwork(
     trainInput(teacherTask({ train: { steps: 20, optimizer: 'sgd', loss: 'l1' } })),
   );
+  await trainNetwork(trainInput(teacherTask({ train: { steps: 20, optimizer: 'lsgd' } })));
+  await trainNetwork(trainInput(teacherTask({ train: { steps: 20, optimizer: 'lbfgs' } })));
   await trainNetwork(
     trainInput(
       teacherTask({ train: { steps: 300, optimizer: 'sgd', lr: 1e4, schedule: 'constant' } }),
