@@ -12,7 +12,7 @@ import { estimatedTaskCost, expandStudyInterruptibly } from '../shared/expand.js
 import type { TaskOutcome } from '../shared/result.js';
 import type { StudySpec } from '../shared/spec/study-spec.js';
 import type { Task } from '../shared/task.js';
-import { backendTrains } from '../worker/backends.js';
+import { backendOptimizers, canTrain } from '../shared/capabilities.js';
 import type { TaskRunner } from '../worker/runner.js';
 import type { RunSummary, SweepEvent } from './sweep-events.js';
 import type { ResultStore } from './store/result-store.js';
@@ -166,12 +166,14 @@ export class LocalCoordinator {
   /** Bad input is refused before anything is written: a recipe this backend cannot train. */
   #checkBackendTrains(tasks: readonly Task[]): void {
     const backend = this.#runner.backend;
-    const refused = tasks.filter((t) => !backendTrains(backend, t.train.optimizer));
+    const capability = { backend, optimizers: backendOptimizers(backend) };
+    const refused = tasks.filter((t) => !canTrain(capability, t));
     const first = refused[0];
     if (first === undefined) return;
     throw new ValidationError(
       'train.optimizer',
-      `${first.train.optimizer} (${refused.length} task(s)) needs the fused backend, and this run trains on ${backend}; use --backend fused or set train.optimizer to adam or sgd`,
+      `${first.train.optimizer} (${refused.length} task(s)) does not run on ${backend}, ` +
+        `which runs ${capability.optimizers.join(', ')}; choose another --backend or train.optimizer`,
     );
   }
 

@@ -107,6 +107,19 @@ export class TaskFailedError extends WidthsweepError {
   }
 }
 
+/**
+ * A worker cannot train this task at all (its backend does not run the task's optimizer):
+ * retrying it on the same worker would fail the same way, so it fails for good at once.
+ */
+export class UnsupportedTaskError extends TaskFailedError {
+  readonly field: string;
+  constructor(taskId: string, field: string, message: string, options?: ErrorOptions) {
+    super(taskId, message, options);
+    this.name = 'UnsupportedTaskError';
+    this.field = field;
+  }
+}
+
 /** A task was cancelled because its runner is closing; it is handed back, not failed. */
 export class TaskCancelledError extends WidthsweepError {
   readonly taskId: string;

@@ -51,6 +51,11 @@ export interface TrainStats {
   readonly trainMs: number;
   /** The backend that trained the network (`fused`, `wasm`, `cpu`, `tfjs-node`, `tfjs-node-gpu`). */
   readonly backend: string;
+  /**
+   * The optimizer that trained it (`auto` resolved: adam, sgd, lsgd, lbfgs); absent from
+   * workers that predate it.
+   */
+  readonly optimizer?: string;
   /** Library versions that trained it, e.g. { "@tensorflow/tfjs-core": "4.22.0", node: "20.20.2" }. */
   readonly versions: Readonly<Record<string, string>>;
 }

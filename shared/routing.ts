@@ -11,9 +11,14 @@ function matches(route: Route, task: TaskSpec): boolean {
   );
 }
 
+/** The index of the first rule matching `task`, or -1 when none does (the default pool). */
+export function routeIndexFor(routing: readonly Route[], task: TaskSpec): number {
+  return routing.findIndex((route) => matches(route, task));
+}
+
 /** The pool of workers a task goes to: the first matching rule's, else `default`. */
 export function poolFor(routing: readonly Route[], task: TaskSpec): string {
-  return routing.find((route) => matches(route, task))?.pool ?? DEFAULT_POOL;
+  return routing[routeIndexFor(routing, task)]?.pool ?? DEFAULT_POOL;
 }
 
 /** Every pool a study's routing can send tasks to, `default` included. */

@@ -2,20 +2,20 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BACKEND_NAMES, type BackendName } from '../shared/capabilities.js';
 import { BackendUnavailableError, ValidationError } from '../shared/errors.js';
 import { describeValue } from '../shared/spec/fields.js';
 import { KERNEL_URL } from './fused/kernel.js';
 
 /**
- * The training backends widthsweep knows, fastest first: `auto` picks the first one installed.
+ * The training backends widthsweep knows (shared/capabilities.ts), fastest first: `auto` picks
+ * the first one installed.
  * `fused` (widthsweep's own WebAssembly SIMD kernel, built by `npm run build`) comes first: one
  * full-batch Adam step at d = 2, width 256, 4096 samples took 0.7 ms against 25 ms for wasm and
  * 150+ ms for cpu on one core (`widthsweep bench`). tfjs-node(-gpu) could not be installed where
  * that was measured; request them by name to use them.
  */
-export const BACKEND_NAMES = ['fused', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const;
-
-export type BackendName = (typeof BACKEND_NAMES)[number];
+export { BACKEND_NAMES, type BackendName };
 
 /** The backends that run on tfjs (all but fused). */
 export type TfBackendName = Exclude<BackendName, 'fused'>;
@@ -149,9 +149,4 @@ function pickBackend(requested: 'auto' | BackendName): BackendName {
  */
 export function backendIsolation(backend: BackendName): Isolation {
   return backend === 'tfjs-node' || backend === 'tfjs-node-gpu' ? 'process' : 'thread';
-}
-
-/** Whether a backend can train with this optimizer: lsgd and lbfgs need the fused kernel. */
-export function backendTrains(backend: BackendName, optimizer: string): boolean {
-  return backend === 'fused' || optimizer === 'adam' || optimizer === 'sgd';
 }

@@ -56,6 +56,7 @@ export async function executeTask(
       lossCurve: trained.lossCurve,
       trainMs: trained.trainMs,
       backend: ctx.backend,
+      optimizer: trained.optimizer,
       versions: ctx.versions,
     };
     if (trained.divergence !== null) {

@@ -9,6 +9,7 @@ import {
   describeError,
   TaskCancelledError,
   TaskFailedError,
+  UnsupportedTaskError,
   ValidationError,
   WireFormatError,
 } from '../shared/errors.js';
@@ -33,6 +34,7 @@ import {
   resolveReplicas,
   resolveTopologyOptions,
 } from '../shared/nats/topology.js';
+import { backendOptimizers, canTrain } from '../shared/capabilities.js';
 import { RESULT_FORMAT_VERSION } from '../shared/task.js';
 import type { Task } from '../shared/task.js';
 import { encodeWire } from '../shared/wire/json.js';
@@ -233,6 +235,8 @@ export class NatsWorker {
       pid: process.pid,
       pool: this.options.pool,
       backend: this.#runner.backend,
+      optimizers: backendOptimizers(this.#runner.backend),
+      versions: this.#runner.versions,
       threads: this.#runner.threads,
       ...this.stats,
       startedAt: this.#startedAt,
@@ -403,6 +407,7 @@ export class NatsWorker {
       await this.#publish({ type: 'started', ...base }, 'started', 10_000).catch((err: unknown) =>
         this.#log.warn(`could not report the start of ${task.id}: ${describeError(err)}`),
       );
+      this.#checkCapability(task);
       if (this.options.failSeeds.has(task.seed)) {
         throw new TaskFailedError(
           task.id,
@@ -430,7 +435,9 @@ export class NatsWorker {
       }
       this.#failed++;
       this.#settled('failed', receivedAt);
-      const final = this.#maxDeliver > 0 && attempt >= this.#maxDeliver;
+      const final =
+        err instanceof UnsupportedTaskError ||
+        (this.#maxDeliver > 0 && attempt >= this.#maxDeliver);
       const error = describeError(err);
       this.#log.warn(
         `task ${task.id} attempt ${attempt} failed${final ? ' for good' : ''}: ${error}`,
@@ -449,6 +456,19 @@ export class NatsWorker {
     } finally {
       stopKeepAlive();
     }
+  }
+
+  /** Refuses, for good, a task this worker's backend cannot train (shared/capabilities.ts). */
+  #checkCapability(task: Task): void {
+    const backend = this.#runner.backend;
+    if (canTrain({ backend, optimizers: backendOptimizers(backend) }, task)) return;
+    throw new UnsupportedTaskError(
+      task.id,
+      'train.optimizer',
+      `worker ${this.options.name} trains on ${backend}, which does not run train.optimizer ` +
+        `${task.train.optimizer} (it runs ${backendOptimizers(backend).join(', ')}); route the ` +
+        `task to a pool whose workers do`,
+    );
   }
 
   #settled(outcome: TaskSettled['outcome'], receivedAt: number): void {

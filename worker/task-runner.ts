@@ -8,6 +8,8 @@ import type { BackendName } from './backends.js';
  */
 export interface TaskRunner {
   readonly backend: BackendName;
+  /** Library versions the threads or processes reported when they initialised the backend. */
+  readonly versions: Readonly<Record<string, string>>;
   /** How many tasks run at once. */
   readonly threads: number;
   /**

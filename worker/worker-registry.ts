@@ -1,20 +1,5 @@
 import type { KV } from '@nats-io/kv';
-
-/** What `widthsweep status` shows of a live worker; published every few seconds. */
-export interface WorkerHeartbeat {
-  readonly type: 'worker-heartbeat';
-  readonly name: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly pool: string;
-  readonly backend: string;
-  readonly threads: number;
-  readonly inFlight: number;
-  readonly tasksDone: number;
-  readonly tasksFailed: number;
-  readonly startedAt: string;
-  readonly lastHeartbeat: string;
-}
+import type { WorkerHeartbeat } from '../shared/wire/heartbeat.js';
 
 /** KV keys allow letters, digits and -/_=. only. */
 export function workerKey(name: string): string {
@@ -60,19 +45,4 @@ export class WorkerRegistry {
       // The TTL removes it anyway.
     }
   }
-}
-
-export async function listWorkers(kv: KV): Promise<WorkerHeartbeat[]> {
-  const out: WorkerHeartbeat[] = [];
-  const keys = await kv.keys();
-  for await (const key of keys) {
-    const entry = await kv.get(key);
-    if (entry === null || entry.operation !== 'PUT') continue;
-    try {
-      out.push(JSON.parse(entry.string()) as WorkerHeartbeat);
-    } catch {
-      // An entry from an incompatible version: not shown.
-    }
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -10,6 +10,7 @@ import { formatTable } from './format.js';
 
 interface BenchFlags {
   backend: string;
+  optimizers: string[];
   dims: number[];
   widths: number[];
   samples: number[];
@@ -22,6 +23,7 @@ interface BenchFlags {
 /** The columns the table and the JSON objects share, in order. */
 export const BENCH_COLUMNS = [
   'backend',
+  'optimizer',
   'dim',
   'width',
   'samples',
@@ -62,6 +64,12 @@ export function registerBenchCommand(program: Command): void {
         'a backend, auto (what a sweep would use) or all (every installed)',
       ).default('auto'),
     )
+    .option(
+      '--optimizers <list>',
+      'optimizers to time: adam, sgd, lsgd, lbfgs (an lbfgs step is one iteration)',
+      (value: string) => value.split(',').map((part) => part.trim()),
+      ['adam'],
+    )
     .option('--dims <list>', 'input dimensions', parseList, [1, 2, 16])
     .option('--widths <list>', 'hidden widths', parseList, [16, 256, 4096])
     .option('--samples <list>', 'training points per step', parseList, [4096])
@@ -77,6 +85,7 @@ export function registerBenchCommand(program: Command): void {
     .action(async (flags: BenchFlags) => {
       const options = await resolveBenchOptions({
         backends: [flags.backend],
+        optimizers: flags.optimizers,
         dims: flags.dims,
         widths: flags.widths,
         samples: flags.samples,

@@ -29,6 +29,7 @@ interface RunFlags extends NatsFlags, StudyNatsFlags {
   maxAttempts: number;
   ackWait: number;
   detach: boolean;
+  strict: boolean;
   json: boolean;
 }
 
@@ -59,6 +60,11 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .option(
       '--detach',
       'NATS: publish the tasks and exit; collect results later with `widthsweep collect`',
+      false,
+    )
+    .option(
+      '--strict',
+      'NATS: exit 2, publishing nothing, when a routed pool has no live worker that can train its tasks',
       false,
     )
     .option('--json', 'print one JSON summary object as the last line of stdout', false);
@@ -158,7 +164,8 @@ async function distributedSession(
     throw err;
   }
   return {
-    run: (onEvent) => coordinator.run(spec, { detach: flags.detach, onEvent }),
+    run: (onEvent) =>
+      coordinator.run(spec, { detach: flags.detach, strict: flags.strict, onEvent }),
     summary: () => studySummary(store, spec.name),
     close: () => coordinator.close(),
   };

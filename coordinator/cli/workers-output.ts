@@ -2,8 +2,7 @@ import { connectNats } from '../../shared/nats/connect.js';
 import { resolveNatsConnectionOptions } from '../../shared/nats/connection-options.js';
 import type { NatsConnectionOptions } from '../../shared/nats/connection-options.js';
 import { openWorkerBucket, resolveReplicas } from '../../shared/nats/topology.js';
-import { listWorkers } from '../../worker/worker-registry.js';
-import type { WorkerHeartbeat } from '../../worker/worker-registry.js';
+import { listWorkers, type WorkerHeartbeat } from '../../shared/wire/heartbeat.js';
 import { formatTable } from './format.js';
 
 /** The live workers as their heartbeats in the KV bucket describe them. */
@@ -26,6 +25,7 @@ export function renderWorkers(workers: readonly WorkerHeartbeat[]): string {
     host: w.host,
     pool: w.pool,
     backend: w.backend,
+    optimizers: w.optimizers.join(','),
     threads: w.threads,
     in_flight: w.inFlight,
     done: w.tasksDone,
@@ -37,6 +37,7 @@ export function renderWorkers(workers: readonly WorkerHeartbeat[]): string {
     'host',
     'pool',
     'backend',
+    'optimizers',
     'threads',
     'in_flight',
     'done',

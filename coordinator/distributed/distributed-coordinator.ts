@@ -31,6 +31,7 @@ import type { Task } from '../../shared/task.js';
 import type { ResultStore } from '../store/result-store.js';
 import type { RunSummary, SweepEvent } from '../sweep-events.js';
 import { drainOrClose } from '../../shared/nats/connect.js';
+import { checkPoolCapabilities } from './capability-check.js';
 import { ResultCollector } from './result-collector.js';
 import { publishMissingTasks } from './task-publisher.js';
 
@@ -145,8 +146,18 @@ export class DistributedCoordinator {
   }
 
   /** Registers the study, publishes what it lacks, and (unless detach) collects until it is finished. */
-  async run(spec: StudySpec, options: CollectOptions & { detach?: boolean }): Promise<RunSummary> {
+  async run(
+    spec: StudySpec,
+    options: CollectOptions & { detach?: boolean; strict?: boolean },
+  ): Promise<RunSummary> {
     const registered = this.#store.registerStudy(spec, expandStudy(spec));
+    await checkPoolCapabilities(
+      this.#nc,
+      this.#store.unfinishedTasks(spec.name, true),
+      spec.routing,
+      options.strict === true,
+      this.#log,
+    );
     for (const pool of poolsOf(spec.routing)) {
       await ensureWorkerConsumer(this.#jsm, pool, this.#topology, this.#impose);
     }

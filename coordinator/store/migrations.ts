@@ -104,6 +104,12 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     // Reliability: dead letters, and studies.study_key (scopes a study's NATS subjects).
     sql: DEAD_LETTER_SCHEMA_SQL,
   },
+  {
+    version: 6,
+    // Every backend runs every optimizer: the optimizer that trained each result, next to its
+    // backend (NULL for results from workers that predate it).
+    sql: `ALTER TABLE results ADD COLUMN optimizer TEXT;`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -206,6 +206,7 @@ export class SqliteResultStore implements ResultStore {
         trainMs: outcome.train.trainMs,
         wallMs: outcome.wallMs,
         backend: outcome.train.backend,
+        optimizer: outcome.train.optimizer ?? null,
         versions: JSON.stringify(outcome.train.versions),
         curve: JSON.stringify(outcome.train.lossCurve.map(([st, l]) => [st, num(l)])),
         worker: attempt.worker,
@@ -401,11 +402,11 @@ function prepare(db: Database.Database) {
     insertResult:
       stmt(`INSERT OR IGNORE INTO results (task_id, outcome, l1_error, l1_stderr, l2_error,
       max_error, accuracy, sharpened_l1, misclassified, eval_points, train_l1_error, train_l2_error,
-      train_max_error, train_points, train_loss, steps, train_ms, wall_ms, backend, versions_json,
-      loss_curve_json, worker, finished_at)
+      train_max_error, train_points, train_loss, steps, train_ms, wall_ms, backend, optimizer,
+      versions_json, loss_curve_json, worker, finished_at)
       VALUES (@id, @outcome, @l1, @l1se, @l2, @max, @acc, @sharp, @mis, @points, @trainL1, @trainL2,
-      @trainMax, @trainPoints, @loss, @steps, @trainMs, @wallMs, @backend, @versions, @curve,
-      @worker, @stamp)`),
+      @trainMax, @trainPoints, @loss, @steps, @trainMs, @wallMs, @backend, @optimizer, @versions,
+      @curve, @worker, @stamp)`),
     finishTask: stmt(`UPDATE tasks SET status = @status, error = @error,
       attempts = max(attempts, @attempt), updated_at = @stamp WHERE task_id = @id`),
     markStarted: stmt(`UPDATE tasks SET status = 'running', attempts = max(attempts, @attempt),

@@ -248,16 +248,21 @@ test('cli run - SIGINT stops promptly and a re-run completes with one row per ta
   assert.equal(rows(idb, 'SELECT count(*) AS n FROM results')[0]?.n, 8);
 });
 
-test('cli run - a recipe the chosen backend cannot train exits 2 before training', async () => {
+test('cli run - lsgd trains on wasm too, and each result records the optimizer that ran', async () => {
   const spec = writeSpec('lsgd-on-wasm.json', {
     ...base,
     name: 'lsgd-on-wasm',
     train: { ...base.train, optimizer: 'lsgd' },
   });
-  const out = await runCli(
-    ['run', spec, '--db', join(dir.path, 'lsgd.sqlite'), '--backend', 'wasm'],
-    dir.path,
+  const lsgdDb = join(dir.path, 'lsgd.sqlite');
+  const out = await runCli(['run', spec, '--db', lsgdDb, '--backend', 'wasm'], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const stored = rows(
+    lsgdDb,
+    `SELECT tr.status, r.backend, r.optimizer FROM task_results tr
+     JOIN results r ON r.task_id = tr.task_id WHERE tr.study = 'lsgd-on-wasm'`,
   );
-  assert.equal(out.code, 2);
-  assert.match(out.stderr, /train\.optimizer: lsgd \(4 task\(s\)\) needs the fused backend/);
+  assert.equal(stored.length, 4);
+  for (const row of stored)
+    assert.deepEqual(row, { status: 'done', backend: 'wasm', optimizer: 'lsgd' });
 });

@@ -74,7 +74,16 @@ test('bench - the CLI prints a JSON array of the documented columns', async () =
   const rows = JSON.parse(result.stdout) as Array<Record<string, unknown>>;
   assert.deepEqual(
     rows.map((r) => Object.keys(r)),
-    [0, 1].map(() => ['backend', 'dim', 'width', 'samples', 'steps', 'ms_per_step', 'gflops']),
+    [0, 1].map(() => [
+      'backend',
+      'optimizer',
+      'dim',
+      'width',
+      'samples',
+      'steps',
+      'ms_per_step',
+      'gflops',
+    ]),
   );
   assert.deepEqual(
     rows.map((r) => [r.backend, r.width]),
@@ -85,4 +94,27 @@ test('bench - the CLI prints a JSON array of the documented columns', async () =
   );
   const bad = await runCli(['bench', '--widths', '4,x'], REPO_ROOT);
   assert.equal(bad.code, 2);
+});
+
+test('bench - every optimizer is timed on every backend; an unknown one is refused', async () => {
+  await assert.rejects(
+    resolveBenchOptions({ optimizers: ['adam', 'newton'] }),
+    (err) => err instanceof ValidationError && err.field === 'optimizers[1]',
+  );
+  const options = await resolveBenchOptions({
+    backends: ['fused', 'wasm'],
+    optimizers: ['lsgd', 'lbfgs'],
+    dims: [2],
+    widths: [8],
+    samples: [64],
+    steps: 6,
+    repeats: 1,
+    budgetMs: 20,
+  });
+  const rows = await runBenchSuite(options);
+  assert.deepEqual(
+    rows.map((r) => `${r.backend} ${r.optimizer}`),
+    ['fused lsgd', 'wasm lsgd', 'fused lbfgs', 'wasm lbfgs'],
+  );
+  assert.ok(rows.every((r) => r.steps >= 1 && r.ms_per_step > 0));
 });

@@ -8,18 +8,18 @@ import { forward } from '../../shared/forward.js';
 import { deriveSeed } from '../../shared/random.js';
 import { createTarget, getTargetDefinition } from '../../shared/targets/registry.js';
 import type { Task, TaskSpec } from '../../shared/task.js';
-import { loadBackend } from '../../worker/backend-context.js';
+import { loadBackend, trainOnBackend } from '../../worker/backend-context.js';
 import { executeTask } from '../../worker/execute-task.js';
 import { loadFused } from '../../worker/fused/context.js';
-import { trainFused, type FusedTrainInput } from '../../worker/fused/fused-trainer.js';
 import { loadTf } from '../../worker/tfjs.js';
-import { trainNetwork } from '../../worker/train/trainer.js';
+import type { TrainNetworkInput } from '../../worker/train/trainer.js';
 
 const fused = await loadFused();
 
-function fusedInput(task: Task, signal?: AbortSignal): FusedTrainInput {
+const trainFused = (input: TrainNetworkInput) => trainOnBackend(fused, input);
+
+function fusedInput(task: Task, signal?: AbortSignal): TrainNetworkInput {
   return {
-    kernel: fused.kernel,
     ...taskInputs(task),
     train: task.train,
     shuffleSeed: 11,
@@ -67,12 +67,11 @@ test('fused train - the last recorded loss is the loss of the returned weights',
 });
 
 test('fused train - starts where the tfjs trainer starts and follows its adam run', async () => {
-  const { tf } = await loadTf('wasm');
+  const wasm = await loadTf('wasm');
   for (const batch of [0, 32]) {
     const task = teacherTask({ train: { steps: 60, batch } });
     const mine = await trainFused(fusedInput(task));
-    const theirs = await trainNetwork({
-      tf,
+    const theirs = await trainOnBackend(wasm, {
       ...taskInputs(task),
       train: task.train,
       shuffleSeed: 11,
@@ -143,21 +142,16 @@ test('fused train - an aborted signal stops training with TaskCancelledError', a
   assert.ok(performance.now() - startMs < 2000, 'cancellation took too long');
 });
 
-test('fused train - recipes a method cannot run are refused with the field named', async () => {
-  await assert.rejects(
-    trainFused(fusedInput(teacherTask({ train: { optimizer: 'lsgd', loss: 'l1' } }))),
-    (err) => err instanceof ValidationError && err.field === 'train.optimizer',
-  );
-  await assert.rejects(
-    trainFused(fusedInput(teacherTask({ train: { optimizer: 'lbfgs', batch: 16 } }))),
-    (err) => err instanceof ValidationError && err.field === 'train.batch',
-  );
-  const { tf } = await loadTf('wasm');
-  for (const optimizer of ['lsgd', 'lbfgs'] as const) {
-    const task = teacherTask({ train: { optimizer } });
+test('train - recipes a method cannot run are refused with the field named, on every backend', async () => {
+  for (const ctx of [fused, await loadTf('wasm')]) {
+    const train = (input: TrainNetworkInput) => trainOnBackend(ctx, input);
     await assert.rejects(
-      trainNetwork({ tf, ...taskInputs(task), train: task.train, shuffleSeed: 1 }),
+      train(fusedInput(teacherTask({ train: { optimizer: 'lsgd', loss: 'l1' } }))),
       (err) => err instanceof ValidationError && err.field === 'train.optimizer',
+    );
+    await assert.rejects(
+      train(fusedInput(teacherTask({ train: { optimizer: 'lbfgs', batch: 16 } }))),
+      (err) => err instanceof ValidationError && err.field === 'train.batch',
     );
   }
 });

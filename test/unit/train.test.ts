@@ -13,15 +13,17 @@ import { activateBackend, loadTf } from '../../worker/tfjs.js';
 import { lossCurveSteps, MAX_LOSS_CURVE_POINTS } from '../../worker/train/loss-curve.js';
 import { MinibatchSampler } from '../../worker/train/minibatch.js';
 import { learningRateAt } from '../../worker/train/schedule.js';
-import { trainNetwork, type TrainNetworkInput } from '../../worker/train/trainer.js';
+import { trainOnBackend } from '../../worker/backend-context.js';
+import type { TrainNetworkInput } from '../../worker/train/trainer.js';
 
 const ctx = await loadTf('wasm');
 const { tf } = ctx;
 after(() => activateBackend(tf, 'wasm'));
 
+const trainNetwork = (input: TrainNetworkInput) => trainOnBackend(ctx, input);
+
 function trainInput(task: Task, signal?: AbortSignal): TrainNetworkInput {
   return {
-    tf,
     ...taskInputs(task),
     train: task.train,
     shuffleSeed: 11,
@@ -141,7 +143,7 @@ test('train - sgd with a huge learning rate is stopped as diverged', async () =>
   assert.ok(!Number.isFinite(last) || last > 1e6 * first, `last loss ${last}`);
 });
 
-test('train - leaves no tensors behind, whatever the optimizer, batching or ending', async () => {
+test('train - leaves no tensors behind, whatever the optimizer (lsgd, lbfgs too), batching or ending', async () => {
   const start = tf.memory().numTensors;
   await trainNetwork(trainInput(teacherTask({ train: { steps: 20 } })));
   await trainNetwork(
@@ -150,6 +152,8 @@ test('train - leaves no tensors behind, whatever the optimizer, batching or endi
   await trainNetwork(
     trainInput(teacherTask({ train: { steps: 20, optimizer: 'sgd', loss: 'l1' } })),
   );
+  await trainNetwork(trainInput(teacherTask({ train: { steps: 20, optimizer: 'lsgd' } })));
+  await trainNetwork(trainInput(teacherTask({ train: { steps: 20, optimizer: 'lbfgs' } })));
   await trainNetwork(
     trainInput(
       teacherTask({ train: { steps: 300, optimizer: 'sgd', lr: 1e4, schedule: 'constant' } }),

@@ -1,10 +1,13 @@
 import { initNetwork } from '../../shared/init.js';
 import { deriveSeed, Rng } from '../../shared/random.js';
+import type { OptimizerName } from '../../shared/optimizer-choice.js';
 import type { TrainingData } from '../../shared/training-data.js';
 import { trainOnBackend, type BackendContext } from '../backend-context.js';
 
-/** One benchmark case: a full-batch (or minibatch) Adam run on synthetic regression data. */
+/** One benchmark case: a full-batch (or minibatch) training run on synthetic regression data. */
 export interface BenchCase {
+  /** adam, sgd, lsgd or lbfgs (a step of lbfgs is one iteration, line search included). */
+  readonly optimizer: OptimizerName;
   readonly dim: number;
   readonly width: number;
   readonly samples: number;
@@ -67,7 +70,7 @@ export async function timeBenchCase(
       train: {
         steps,
         lr: 1e-3,
-        optimizer: 'adam',
+        optimizer: benchCase.optimizer,
         momentum: 0,
         schedule: 'constant',
         batch: benchCase.batch,
@@ -82,5 +85,6 @@ export async function timeBenchCase(
     Math.min(benchCase.steps, Math.floor(benchCase.budgetMs / Math.max(estimate, 1e-3))),
   );
   const timed = await run(steps);
-  return { steps, msPerStep: timed.trainMs / steps };
+  // lbfgs may stop early at float precision: time per step actually taken.
+  return { steps: timed.steps, msPerStep: timed.trainMs / Math.max(timed.steps, 1) };
 }

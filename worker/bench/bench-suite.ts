@@ -7,12 +7,15 @@ import {
   resolveBackend,
   type BackendName,
 } from '../backends.js';
+import type { OptimizerName } from '../../shared/optimizer-choice.js';
 import { stepFlops, type BenchCase, type BenchTiming } from './bench-case.js';
 import type { BenchReply } from './bench-protocol.js';
 
 export interface BenchOptions {
   /** Backends to time: names, `auto` (the one a sweep would use) or `all` (every installed). @default ['auto'] */
   readonly backends?: readonly string[];
+  /** Optimizers to time. @default ['adam'] */
+  readonly optimizers?: readonly string[];
   /** Input dimensions. @default [1, 2, 16] */
   readonly dims?: readonly number[];
   /** Hidden widths. @default [16, 256, 4096] */
@@ -31,6 +34,7 @@ export interface BenchOptions {
 
 export interface ResolvedBenchOptions {
   readonly backends: readonly BackendName[];
+  readonly optimizers: readonly OptimizerName[];
   readonly dims: readonly number[];
   readonly widths: readonly number[];
   readonly samples: readonly number[];
@@ -43,6 +47,7 @@ export interface ResolvedBenchOptions {
 /** One line of the benchmark table (snake_case: it is also the JSON output format). */
 export interface BenchRow {
   readonly backend: string;
+  readonly optimizer: string;
   readonly dim: number;
   readonly width: number;
   readonly samples: number;
@@ -50,7 +55,7 @@ export interface BenchRow {
   readonly steps: number;
   /** Median over the repeats. Units: ms. */
   readonly ms_per_step: number;
-  /** stepFlops / ms_per_step. Units: GFLOP/s. */
+  /** stepFlops / ms_per_step (the gradient's flops only, whatever the optimizer). Units: GFLOP/s. */
   readonly gflops: number;
   /** Fastest and slowest of the repeats, to judge noise. Units: ms. */
   readonly ms_min: number;
@@ -77,6 +82,22 @@ function positiveInteger(field: string, value: number, min = 1): number {
   return value;
 }
 
+const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'lsgd', 'lbfgs'];
+
+function optimizerList(values: readonly string[]): readonly OptimizerName[] {
+  if (values.length === 0) throw new ValidationError('optimizers', 'expected a non-empty list');
+  return values.map((v, i) => {
+    const found = OPTIMIZERS.find((name) => name === v);
+    if (found === undefined) {
+      throw new ValidationError(
+        `optimizers[${i}]`,
+        `expected one of ${OPTIMIZERS.join(', ')}, got ${describeValue(v)}`,
+      );
+    }
+    return found;
+  });
+}
+
 /** Checks the options, fills in defaults and resolves `auto` / `all` to installed backends. */
 export async function resolveBenchOptions(
   options: BenchOptions = {},
@@ -99,6 +120,7 @@ export async function resolveBenchOptions(
   }
   const resolved = {
     backends,
+    optimizers: optimizerList(options.optimizers ?? ['adam']),
     dims: positiveIntegers('dims', options.dims ?? [1, 2, 16]),
     widths: positiveIntegers('widths', options.widths ?? [16, 256, 4096]),
     samples: positiveIntegers('samples', options.samples ?? [4096]),
@@ -202,23 +224,26 @@ export async function runBenchSuite(
   try {
     for (const backend of options.backends) threads.set(backend, await BenchThread.start(backend));
     const cases: BenchCase[] = [];
-    for (const dim of options.dims) {
-      for (const width of options.widths) {
-        for (const samples of options.samples) {
-          cases.push({
-            dim,
-            width,
-            samples,
-            steps: options.steps,
-            batch: options.batch,
-            budgetMs: options.budgetMs,
-          });
+    for (const optimizer of options.optimizers) {
+      for (const dim of options.dims) {
+        for (const width of options.widths) {
+          for (const samples of options.samples) {
+            cases.push({
+              optimizer,
+              dim,
+              width,
+              samples,
+              steps: options.steps,
+              batch: options.batch,
+              budgetMs: options.budgetMs,
+            });
+          }
         }
       }
     }
     const timings = new Map<string, BenchTiming[]>();
     const key = (backend: BackendName, c: BenchCase): string =>
-      `${backend} ${c.dim} ${c.width} ${c.samples}`;
+      `${backend} ${c.optimizer} ${c.dim} ${c.width} ${c.samples}`;
     for (let r = 0; r < options.repeats; r++) {
       for (const benchCase of cases) {
         const order = options.backends.map((_, i, all) => all[(i + r) % all.length] as BackendName);
@@ -228,7 +253,7 @@ export async function runBenchSuite(
           list.push(timing);
           timings.set(key(backend, benchCase), list);
           onProgress(
-            `repeat ${r + 1}/${options.repeats} ${backend} d=${benchCase.dim} m=${benchCase.width} ` +
+            `repeat ${r + 1}/${options.repeats} ${backend} ${benchCase.optimizer} d=${benchCase.dim} m=${benchCase.width} ` +
               `n=${benchCase.samples}: ${timing.msPerStep.toFixed(3)} ms/step (${timing.steps} steps)`,
           );
         }
@@ -246,6 +271,7 @@ export async function runBenchSuite(
           options.batch > 0 ? Math.min(options.batch, benchCase.samples) : benchCase.samples;
         rows.push({
           backend,
+          optimizer: benchCase.optimizer,
           dim: benchCase.dim,
           width: benchCase.width,
           samples: benchCase.samples,

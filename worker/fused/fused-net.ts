@@ -1,7 +1,9 @@
 import type { NetworkWeights } from '../../shared/network.js';
 import type { LossName } from '../../shared/targets/target.js';
 import type { TrainingData } from '../../shared/training-data.js';
+import type { TrainingKernel } from '../train/kernel.js';
 import type { NormalEquations } from '../train/lsgd.js';
+import { packParams, unpackParams } from '../train/param-layout.js';
 import { ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON } from '../train/optimizer.js';
 import { KERNEL_LOSS, type KernelExports } from './kernel.js';
 import { KernelMemory, roundUp, type Region } from './kernel-memory.js';
@@ -49,7 +51,7 @@ interface KernelData {
  * gradient and optimizer state in the kernel's layout (w1 | b1 | w2 transposed | b2), the data
  * transposed and padded. Every method is one kernel call plus O(parameters) JavaScript at most.
  */
-export class FusedNet {
+export class FusedNet implements TrainingKernel {
   readonly dim: number;
   readonly width: number;
   readonly outputs: number;
@@ -136,15 +138,7 @@ export class FusedNet {
     if (net.dim !== this.dim || net.width !== this.width || net.outputs !== this.outputs) {
       throw new RangeError('setWeights: the network has a different shape');
     }
-    const p = this.memory.f32(this.params);
-    const { dim, width: m, outputs: k } = this;
-    p.set(net.w1, 0);
-    p.set(net.b1, m * dim);
-    const w2 = m * (dim + 1);
-    for (let j = 0; j < m; j++) {
-      for (let c = 0; c < k; c++) p[w2 + j * k + c] = net.w2[c * m + j] ?? 0;
-    }
-    p.set(net.b2, m * (dim + 1 + k));
+    packParams(net, this.memory.f32(this.params));
   }
 
   /** The current weights as a NetworkWeights (fresh arrays). */
@@ -158,22 +152,7 @@ export class FusedNet {
   }
 
   private unpack(p: Float32Array): NetworkWeights {
-    const { dim, width: m, outputs: k } = this;
-    const w2 = new Float32Array(k * m);
-    const w2Start = m * (dim + 1);
-    for (let j = 0; j < m; j++) {
-      for (let c = 0; c < k; c++) w2[c * m + j] = p[w2Start + j * k + c] ?? 0;
-    }
-    return {
-      dim,
-      width: m,
-      outputs: k,
-      output: this.output,
-      w1: p.slice(0, m * dim),
-      b1: p.slice(m * dim, m * (dim + 1)),
-      w2,
-      b2: p.slice(m * (dim + 1 + k), m * (dim + 1 + k) + k),
-    };
+    return unpackParams(p, this);
   }
 
   /** A live view of the parameter vector (invalidated when kernel memory grows). */
@@ -185,6 +164,24 @@ export class FusedNet {
   gradView(): Float32Array {
     return this.memory.f32(this.grad).subarray(0, this.paramCount);
   }
+
+  readParams(): Float32Array {
+    return this.paramView().slice();
+  }
+
+  writeParams(values: ArrayLike<number>): void {
+    if (values.length !== this.paramCount) {
+      throw new RangeError(`writeParams: expected ${this.paramCount} values, got ${values.length}`);
+    }
+    this.paramView().set(values);
+  }
+
+  readGradient(out: Float64Array): void {
+    out.set(this.gradView());
+  }
+
+  /** The kernel instance is garbage-collected with the net: nothing to free by hand. */
+  dispose(): void {}
 
   /**
    * Mean loss over the full data set (`source` 'data') or the current minibatch ('batch'); with

@@ -1,3 +1,5 @@
+import { choleskyFactor, choleskySolveFactored } from '../../shared/reference/cholesky.js';
+
 /**
  * The least-squares half of LS/GD training (Cyr et al. 2020, "Robust training and initialization
  * of deep neural networks: an adaptive basis viewpoint"): with the hidden layer fixed, the
@@ -61,4 +63,72 @@ export function solveOutputLayer(
     lambda *= RIDGE_GROWTH;
   }
   throw new RangeError('least-squares output layer: the normal equations do not factorise');
+}
+
+/**
+ * The normal equations from hidden activations `h` (n x m row-major, float32 as a backend
+ * computed them) and targets `y` (n x k), accumulated in float64 with the constant feature last.
+ * Row by row over the units a sample activates: ReLU zeros cost nothing. The full symmetric
+ * matrix is written.
+ */
+export function accumulateNormalEquations(
+  h: Float32Array,
+  y: Float32Array,
+  n: number,
+  m: number,
+  k: number,
+): NormalEquations {
+  const size = m + 1;
+  const a = new Float64Array(size * size);
+  const rhs = new Float64Array(size * k);
+  const active = new Int32Array(size);
+  const values = new Float64Array(size);
+  for (let s = 0; s < n; s++) {
+    let count = 0;
+    for (let j = 0; j < m; j++) {
+      const v = h[s * m + j] ?? 0;
+      if (v !== 0) {
+        active[count] = j;
+        values[count++] = v;
+      }
+    }
+    active[count] = m;
+    values[count++] = 1;
+    for (let p = 0; p < count; p++) {
+      const i = active[p] ?? 0;
+      const vi = values[p] ?? 0;
+      const row = i * size;
+      for (let q = p; q < count; q++) a[row + (active[q] ?? 0)]! += vi * (values[q] ?? 0);
+      for (let c = 0; c < k; c++) rhs[i * k + c]! += vi * (y[s * k + c] ?? 0);
+    }
+  }
+  // Mirror the upper triangle accumulated above.
+  for (let i = 0; i < size; i++) {
+    for (let j = i + 1; j < size; j++) a[j * size + i] = a[i * size + j] ?? 0;
+  }
+  return { a, rhs, m, k, n };
+}
+
+/** A RidgeSolver in plain float64 JavaScript (shared/reference/cholesky.ts) for `eq`. */
+export function float64RidgeSolver(eq: NormalEquations): RidgeSolver {
+  const size = eq.m + 1;
+  const factor = new Float64Array(size * size);
+  return {
+    factor(shift) {
+      factor.set(eq.a.subarray(0, size * size));
+      for (let j = 0; j < eq.m; j++) factor[j * size + j]! += shift;
+      try {
+        choleskyFactor(factor, size);
+        return true;
+      } catch (err) {
+        if (err instanceof RangeError) return false;
+        throw err;
+      }
+    },
+    solve() {
+      const x = Float64Array.from(eq.rhs);
+      choleskySolveFactored(factor, size, x, eq.k);
+      return x;
+    },
+  };
 }

@@ -12,10 +12,12 @@ export const ADAM_EPSILON = 1e-8;
  */
 export interface Optimizer {
   /**
-   * One update with `grads[i]` the gradient of `params[i]` and learning rate `lr`. Call it inside
-   * tf.tidy: the intermediate tensors it creates are the caller's to dispose.
+   * Update number `t` (1-based; Adam's bias correction) with `grads[i]` the gradient of
+   * `params[i]` and learning rate `lr`. Fewer gradients than parameters update that prefix of
+   * the list alone (lsgd: the hidden layer). Call it inside tf.tidy: the intermediate tensors it
+   * creates are the caller's to dispose.
    */
-  apply(grads: readonly Tf.Tensor[], lr: number): void;
+  apply(grads: readonly Tf.Tensor[], lr: number, t: number): void;
   /** Frees the optimizer's state tensors; the parameters stay. */
   dispose(): void;
 }
@@ -41,8 +43,8 @@ function zerosLike(tf: TfModule, params: readonly Tf.Variable[]): Tf.Variable[] 
 }
 
 function checkGradients(params: readonly Tf.Variable[], grads: readonly Tf.Tensor[]): void {
-  if (grads.length !== params.length) {
-    throw new RangeError(`expected ${params.length} gradients, got ${grads.length}`);
+  if (grads.length < 1 || grads.length > params.length) {
+    throw new RangeError(`expected 1 to ${params.length} gradients, got ${grads.length}`);
   }
 }
 
@@ -54,18 +56,16 @@ function createAdam(tf: TfModule, params: readonly Tf.Variable[]): Optimizer {
   const oneMinusBeta1 = tf.keep(tf.scalar(1 - ADAM_BETA1));
   const beta2 = tf.keep(tf.scalar(ADAM_BETA2));
   const oneMinusBeta2 = tf.keep(tf.scalar(1 - ADAM_BETA2));
-  let t = 0;
   return {
-    apply(grads, lr) {
+    apply(grads, lr, t) {
       checkGradients(params, grads);
-      t += 1;
       // Bias correction folded into the step size: lr·m̂/(√v̂ + ε) equals
       // α·m/(√v + ε̂) with α = lr·√(1-β2^t)/(1-β1^t) and ε̂ = ε·√(1-β2^t).
       const correction2 = Math.sqrt(1 - ADAM_BETA2 ** t);
       const alpha = tf.scalar((lr * correction2) / (1 - ADAM_BETA1 ** t));
       const epsHat = tf.scalar(ADAM_EPSILON * correction2);
-      params.forEach((param, i) => {
-        const g = grads[i] as Tf.Tensor;
+      grads.forEach((g, i) => {
+        const param = params[i] as Tf.Variable;
         const mi = m[i] as Tf.Variable;
         const vi = v[i] as Tf.Variable;
         const mNext = tf.add(tf.mul(mi, beta1), tf.mul(g, oneMinusBeta1));
@@ -93,8 +93,8 @@ function createSgd(tf: TfModule, params: readonly Tf.Variable[], momentum: numbe
     apply(grads, lr) {
       checkGradients(params, grads);
       const rate = tf.scalar(lr);
-      params.forEach((param, i) => {
-        const g = grads[i] as Tf.Tensor;
+      grads.forEach((g, i) => {
+        const param = params[i] as Tf.Variable;
         const buf = velocity[i];
         // PyTorch's form, buf = μ·buf + g, so that lr keeps its meaning as momentum changes.
         let direction = g;

@@ -1,10 +1,13 @@
 import { ValidationError } from '../../shared/errors.js';
 import { describeValue } from '../../shared/spec/fields.js';
-import { DEFAULT_RIDGE } from '../train/lsgd.js';
+import { DEFAULT_RIDGE } from './lsgd.js';
 
-/** Knobs of the fused trainer that are not part of a task's recipe (they do not change ids). */
-export interface FusedTrainerOptions {
-  /** Samples per kernel block, a multiple of 16. @default chosen from the width (fused-net.ts) */
+/** Knobs of the trainer that are not part of a task's recipe (they do not change ids). */
+export interface TrainerOptions {
+  /**
+   * Fused backend only: samples per kernel block, a multiple of 16. @default chosen from the
+   * width (fused-net.ts)
+   */
   readonly block?: number;
   /** lsgd: relative ridge of the least-squares solve (see worker/train/lsgd.ts). @default 1e-10 */
   readonly ridge?: number;
@@ -12,15 +15,13 @@ export interface FusedTrainerOptions {
   readonly lbfgsHistory?: number;
 }
 
-export interface ResolvedFusedTrainerOptions {
+export interface ResolvedTrainerOptions {
   readonly block: number | undefined;
   readonly ridge: number;
   readonly lbfgsHistory: number;
 }
 
-export function resolveFusedTrainerOptions(
-  options: FusedTrainerOptions = {},
-): ResolvedFusedTrainerOptions {
+export function resolveTrainerOptions(options: TrainerOptions = {}): ResolvedTrainerOptions {
   const { block, ridge = DEFAULT_RIDGE, lbfgsHistory = 10 } = options;
   if (block !== undefined && !(Number.isInteger(block) && block >= 16 && block % 16 === 0)) {
     throw new ValidationError(

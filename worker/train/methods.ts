@@ -1,11 +1,14 @@
 import type { OptimizerName } from '../../shared/optimizer-choice.js';
 import type { ResolvedTrainSpec } from '../../shared/spec/schema.js';
-import { Lbfgs } from '../train/lbfgs.js';
-import type { MinibatchSampler } from '../train/minibatch.js';
-import type { FusedNet } from './fused-net.js';
-import type { ResolvedFusedTrainerOptions } from './options.js';
+import type { TrainingKernel } from './kernel.js';
+import { Lbfgs } from './lbfgs.js';
+import type { MinibatchSampler } from './minibatch.js';
+import type { ResolvedTrainerOptions } from './options.js';
 
-/** One optimizer driving a FusedNet, step by step. */
+/**
+ * One optimizer driving a TrainingKernel, step by step: written once, so every optimizer means
+ * the same thing on every backend.
+ */
 export interface Method {
   /**
    * Applies update `step` (0-based) with learning rate `lr`. Returns the full-data loss before
@@ -22,10 +25,10 @@ type Recipe = Pick<ResolvedTrainSpec, 'momentum' | 'loss' | 'lr'> & {
 };
 
 export function createMethod(
-  net: FusedNet,
+  net: TrainingKernel,
   train: Recipe,
   sampler: MinibatchSampler | null,
-  options: ResolvedFusedTrainerOptions,
+  options: ResolvedTrainerOptions,
 ): Method {
   switch (train.optimizer) {
     case 'adam':
@@ -39,7 +42,11 @@ export function createMethod(
 }
 
 /** Loss and gradient on the full data set, or on the next minibatch (then the loss is NaN). */
-function gradientStep(net: FusedNet, train: Recipe, sampler: MinibatchSampler | null): number {
+function gradientStep(
+  net: TrainingKernel,
+  train: Recipe,
+  sampler: MinibatchSampler | null,
+): number {
   if (sampler === null) return net.lossGradient(train.loss, true);
   net.loadBatch(sampler.next());
   net.lossGradient(train.loss, true, 'batch');
@@ -48,7 +55,7 @@ function gradientStep(net: FusedNet, train: Recipe, sampler: MinibatchSampler | 
 
 /** Adam or SGD on the first `count` parameters (all of them, or the hidden layer). */
 function firstOrder(
-  net: FusedNet,
+  net: TrainingKernel,
   train: Recipe,
   sampler: MinibatchSampler | null,
   count: number,
@@ -73,10 +80,10 @@ function firstOrder(
  * that a solution one hidden step old is far from the new one.
  */
 function leastSquaresGradient(
-  net: FusedNet,
+  net: TrainingKernel,
   train: Recipe,
   sampler: MinibatchSampler | null,
-  options: ResolvedFusedTrainerOptions,
+  options: ResolvedTrainerOptions,
 ): Method {
   const solve = (): void => net.solveOutputLayer(options.ridge);
   const hidden = firstOrder(net, { ...train, optimizer: 'adam' }, sampler, net.hiddenCount);
@@ -90,13 +97,13 @@ function leastSquaresGradient(
 }
 
 /** Full-batch L-BFGS on all weights; `lr` sets the length of the very first step only. */
-function lbfgs(net: FusedNet, train: Recipe, options: ResolvedFusedTrainerOptions): Method {
+function lbfgs(net: TrainingKernel, train: Recipe, options: ResolvedTrainerOptions): Method {
   const solver = new Lbfgs(
-    Float64Array.from(net.paramView()),
+    Float64Array.from(net.readParams()),
     (x, grad) => {
-      net.paramView().set(x);
+      net.writeParams(x);
       const loss = net.lossGradient(train.loss, true);
-      grad.set(net.gradView());
+      net.readGradient(grad);
       return loss;
     },
     { history: options.lbfgsHistory, firstStep: train.lr },
@@ -106,7 +113,7 @@ function lbfgs(net: FusedNet, train: Recipe, options: ResolvedFusedTrainerOption
       const before = solver.loss;
       const moved = solver.iterate();
       // The kernel holds the last point the line search tried, not necessarily the accepted one.
-      net.paramView().set(solver.x);
+      net.writeParams(solver.x);
       return moved ? before : null;
     },
     finish() {},
