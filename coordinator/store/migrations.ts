@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../shared/errors.js';
-import { ANALYSIS_SCHEMA_SQL } from './analysis-schema.js';
+import { ANALYSIS_SCHEMA_SQL, CONVERGENCE_VIEW_V5_SQL } from './analysis-schema.js';
 import { DECOMPOSITION_SCHEMA_SQL } from './decomposition-schema.js';
 
 /**
@@ -97,6 +97,11 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     // Error decomposition: training-set errors, the best-known references, NULL L2 errors for
     // targets outside L2, best_reference_* in task_results.
     sql: DECOMPOSITION_SCHEMA_SQL,
+  },
+  {
+    version: 5,
+    // The convergence view gains the estimation and optimisation gaps (width-analysis).
+    sql: CONVERGENCE_VIEW_V5_SQL,
   },
 ];
 
