@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeStudy } from '../../coordinator/analysis/analyze-study.js';
+import { analysisOptionsFromFlags } from '../../coordinator/cli/analyze-command.js';
 import { curveLimit, pointLimit } from '../../coordinator/analysis/decomposition.js';
 import type { TaskRecord } from '../../coordinator/analysis/load.js';
 import { resolveAnalysisOptions } from '../../coordinator/analysis/options.js';
@@ -308,4 +309,13 @@ test('analysis options - the decomposition thresholds are checked and named', ()
   });
   assert.throws(() => resolveAnalysisOptions({ minRateWidths: 1 }), ValidationError);
   assert.throws(() => resolveAnalysisOptions({ floorL1: 0 }), /floorL1/);
+  // On the command line the error names the flag.
+  assert.throws(() => analysisOptionsFromFlags([0.01], { estimationGap: '0.5' }), {
+    name: 'ValidationError',
+    message: '--estimation-gap: expected a number > 1, got 0.5',
+  });
+  assert.throws(() => analysisOptionsFromFlags([0.01], { minRateWidths: 'x' }), {
+    message: '--min-rate-widths: expected an integer >= 2, got NaN',
+  });
+  assert.equal(analysisOptionsFromFlags([0.01], { optimisationGap: '10' }).optimisationGap, 10);
 });
