@@ -215,7 +215,14 @@ function analyseGroup(
   const limit = curveLimit(points);
   const range = fitWidths ?? [0, 0];
   const widthFree = targetFacts(first.target, first.dim, params).widthFree !== null;
-  const epsCurve = { shape: curve.shape, fit, limit: limit.factor, widthFree };
+  const epsCurve = {
+    shape: curve.shape,
+    fit,
+    limit: limit.factor,
+    widthFree,
+    rangeDependent: rangeCheck !== null && !rangeCheck.overlap,
+    maxExtrapolation: options.maxExtrapolation,
+  };
   return {
     target: first.target,
     targetParams: params,

@@ -12,7 +12,11 @@ import type { LineFit } from './stats.js';
  * - `samples`, `optimizer`, `evaluation floor`: the error decomposition says that this limits the
  *   curve, so the fitted law describes the recipe, not the width;
  * - `undetermined`: the decomposition lacks its data (no training-set errors or references), so
- *   the fall cannot be attributed to the width.
+ *   the fall cannot be attributed to the width;
+ * - `range-dependent`: the halves of the fit range give slopes with disjoint intervals, so the
+ *   curve is not one power law and its fit says nothing beyond the widths measured;
+ * - `too far`: the fitted law reaches eps only beyond maxExtrapolation times the widest width
+ *   measured, further than any measured trend can be trusted to hold.
  */
 export type EpsRefusal =
   | 'no data'
@@ -23,7 +27,9 @@ export type EpsRefusal =
   | 'samples'
   | 'optimizer'
   | 'evaluation floor'
-  | 'undetermined';
+  | 'undetermined'
+  | 'range-dependent'
+  | 'too far';
 
 /**
  * The width a curve needs for median error <= eps:
@@ -53,6 +59,10 @@ export interface EpsCurve {
   readonly limit: CurveFactor;
   /** The target's error does not depend on width in theory (step, halfspaces, ...). */
   readonly widthFree: boolean;
+  /** The fit range's halves disagree (non-overlapping slope intervals). */
+  readonly rangeDependent: boolean;
+  /** The furthest an extrapolated width may lie, as a multiple of the widest width measured. */
+  readonly maxExtrapolation: number;
 }
 
 /** Why this curve may not extrapolate, or null where it may. */
@@ -65,6 +75,7 @@ export function extrapolationRefusal(curve: EpsCurve): EpsRefusal | null {
     return 'too few widths';
   }
   if (curve.limit !== 'width') return curve.limit;
+  if (curve.rangeDependent) return 'range-dependent';
   return null;
 }
 
@@ -94,7 +105,11 @@ export function epsWidth(
   const refusal = extrapolationRefusal(curve);
   if (refusal === null && curve.fit !== null) {
     const extrapolated = Math.exp((Math.log(eps) - curve.fit.intercept) / curve.fit.slope);
-    return { eps, how: 'extrapolated', width: null, extrapolated, refusal: null };
+    const widest = widths[widths.length - 1] ?? 0;
+    if (extrapolated <= curve.maxExtrapolation * widest) {
+      return { eps, how: 'extrapolated', width: null, extrapolated, refusal: null };
+    }
+    return { eps, how: 'not-reached', ...none, refusal: 'too far' };
   }
   return { eps, how: 'not-reached', ...none, refusal: refusal ?? 'too few widths' };
 }

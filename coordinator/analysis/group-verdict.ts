@@ -96,7 +96,7 @@ export function describeLimit(g: Group, options: ResolvedAnalysisOptions): strin
       return `${head} At ${at} the results have ${listOf(missing.length > 0 ? missing : ['incomplete decomposition data'])}: the error cannot be attributed to the width, the samples or the optimizer. Rerunning with a worker that stores training-set errors and references would settle it.`;
     }
     case 'width':
-      return `${head} At ${at} fresh and training points agree (estimation gap up to ${fmt(est)}) and training is within ${fmt(maxOf(opt))} x the best reference (${methods}): the curve measures what the width buys.`;
+      return `${head} At ${at} fresh and training points agree (estimation gap up to ${fmt(est)}) and the trained error is at most ${fmt(maxOf(opt))} x the best reference's (${methods}): the curve measures what the width buys.`;
   }
 }
 
@@ -189,7 +189,7 @@ function rangeWarnings(g: Group): string[] {
   const half = (h: typeof check.lower) =>
     `widths ${fmtWidth(h.widths[0])}-${fmtWidth(h.widths[1])} give m^${fmt(h.slope)} [${fmt(h.ci[0])}, ${fmt(h.ci[1])}]`;
   return [
-    `the slope depends on the fit range: ${half(check.lower)}, ${half(check.upper)}, and the intervals do not overlap; the curve is not one power law over ${span(g)}, so quote the rate with its widths and do not extrapolate it far`,
+    `the slope depends on the fit range: ${half(check.lower)}, ${half(check.upper)}, and the intervals do not overlap; the curve is not one power law over ${span(g)}, so quote the rate with its widths; no eps-width is extrapolated from it`,
   ];
 }
 

@@ -43,6 +43,12 @@ export interface AnalysisOptions {
    * error measures arithmetic, not the approximation. Unit: L1 error, > 0. @default 1e-6
    */
   floorL1?: number;
+  /**
+   * An eps-width is extrapolated only up to maxExtrapolation times the widest width measured: a
+   * power law fitted over a few doublings says nothing about widths many doublings further (16:
+   * four more doublings). Unit: multiple of the widest width, >= 1. @default 16
+   */
+  maxExtrapolation?: number;
 }
 
 export interface ResolvedAnalysisOptions {
@@ -56,6 +62,7 @@ export interface ResolvedAnalysisOptions {
   readonly optimisationGap: number;
   readonly floorStderrs: number;
   readonly floorL1: number;
+  readonly maxExtrapolation: number;
 }
 
 export const DEFAULT_EPS: readonly number[] = [1e-2, 1e-3];
@@ -69,6 +76,13 @@ function inOpenUnit(field: string, value: number): void {
 function above(field: string, value: number, bound: number): number {
   if (!(typeof value === 'number' && value > bound && Number.isFinite(value))) {
     throw new ValidationError(field, `expected a number > ${bound}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function atLeastOne(value: number): number {
+  if (!(typeof value === 'number' && value >= 1 && Number.isFinite(value))) {
+    throw new ValidationError('maxExtrapolation', `expected a number >= 1, got ${String(value)}`);
   }
   return value;
 }
@@ -107,5 +121,6 @@ export function resolveAnalysisOptions(options: AnalysisOptions = {}): ResolvedA
     optimisationGap: above('optimisationGap', options.optimisationGap ?? 3, 1),
     floorStderrs: above('floorStderrs', options.floorStderrs ?? 3, 0),
     floorL1: above('floorL1', options.floorL1 ?? 1e-6, 0),
+    maxExtrapolation: atLeastOne(options.maxExtrapolation ?? 16),
   };
 }

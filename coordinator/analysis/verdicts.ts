@@ -76,6 +76,10 @@ const REFUSAL_WORDS: Record<EpsRefusal, string> = {
   'evaluation floor': 'not reached; not extrapolated: the error is at the evaluation floor',
   undetermined:
     'not reached; not extrapolated: without training-set errors and references the limit cannot be attributed to the width',
+  'range-dependent':
+    'not reached; not extrapolated: the slope depends on the fit range, so the curve is no single power law to extend',
+  'too far':
+    'not reached; not extrapolated: the fitted law would need more than the extrapolation limit (maxExtrapolation x the widest width measured)',
 };
 
 export function describeEps(e: EpsWidth): string {

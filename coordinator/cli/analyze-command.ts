@@ -36,6 +36,7 @@ interface AnalyzeFlags {
   optimisationGap?: string;
   floorStderrs?: string;
   floorL1?: string;
+  maxExtrapolation?: string;
 }
 
 /** The decomposition thresholds a flag sets: option name -> flag and help. */
@@ -54,6 +55,10 @@ const THRESHOLD_FLAGS = {
     'a median L1 within k standard errors is at the evaluation floor (3)',
   ],
   floorL1: ['--floor-l1 <x>', 'a median L1 below x is at the evaluation floor (1e-6)'],
+  maxExtrapolation: [
+    '--max-extrapolation <k>',
+    'extrapolate eps-widths up to k x the widest width measured (16)',
+  ],
 } as const;
 
 type Threshold = keyof typeof THRESHOLD_FLAGS;

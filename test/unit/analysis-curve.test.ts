@@ -17,6 +17,8 @@ const curve = (fit: LineFit | null, shape: CurveShape = 'falling'): EpsCurve => 
   fit,
   limit: 'width',
   widthFree: false,
+  rangeDependent: false,
+  maxExtrapolation: 16,
 });
 const law = (w: number) => 3 * w ** -1.5;
 

@@ -69,7 +69,7 @@ function tasksOf(c: Curve): TaskRecord[] {
 function analyse(...curves: Curve[]) {
   return analyzeStudy(
     { study: 's', spec: {}, tasks: curves.flatMap(tasksOf) },
-    { eps: [1e-2, 1e-6], resamples: 500 },
+    { eps: [1e-3, 1e-6], resamples: 500 },
   );
 }
 
@@ -87,9 +87,12 @@ test('analysis refusal - a falling, width-limited curve gets a rate and an extra
   assert.equal(g.shape, 'falling');
   assert.equal(g.limit.factor, 'width');
   assert.ok(rateIsMeaningful(g));
+  const near = g.eps.find((e) => e.eps === 1e-3);
+  assert.equal(near?.how, 'extrapolated');
+  assert.ok(Math.abs((near?.extrapolated ?? 0) / 2000 - 1) < 1e-6);
+  // 2 m^-1 reaches 1e-6 only at 2e6, more than 16 x the widest width (512): not extrapolated.
   const far = g.eps.find((e) => e.eps === 1e-6);
-  assert.equal(far?.how, 'extrapolated');
-  assert.ok(Math.abs((far?.extrapolated ?? 0) / 2e6 - 1) < 1e-6);
+  assert.deepEqual([far?.how, far?.refusal, far?.extrapolated], ['not-reached', 'too far', null]);
   assert.match(g.verdict, /Limit: width\./);
 });
 
@@ -220,6 +223,7 @@ test('analysis refusal - a slope whose halves disagree warns that it depends on 
   assert.ok(
     bent.warnings.some((w) => /the slope depends on the fit range: widths 8-64 give m\^-2/.test(w)),
   );
+  assert.equal(bent.eps.find((e) => e.eps === 1e-6)?.refusal, 'range-dependent');
   const straight = only({ widths: WIDTHS, l1: law });
   assert.equal(straight.rangeCheck?.overlap, true);
   assert.deepEqual(straight.warnings, []);
