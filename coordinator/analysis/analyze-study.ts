@@ -55,7 +55,10 @@ function summarisePoint(
   const medianBestRef = medianOf(done, (t) =>
     classification ? t.bestRefSharpenedL1 : t.bestRefL1,
   );
-  const estimationGap = ratio(medianL1, medianTrainL1);
+  // A training set fitted below the floor (a classifier with huge logits on separated points)
+  // has no meaningful error to divide by: it counts as the floor, so the gap stays finite.
+  const trainFloored = medianTrainL1 === null ? null : Math.max(medianTrainL1, options.floorL1);
+  const estimationGap = ratio(medianL1, trainFloored);
   const optimisationGap = ratio(classification ? medianSharpenedL1 : medianL1, medianBestRef);
   const { limit, also } = pointLimit(
     {
@@ -95,7 +98,10 @@ function summarisePoint(
     medianBestRef,
     bestRefMethod: mode(done.map((t) => t.bestRefMethod)),
     estimationGap,
-    estimationGapL2: ratio(medianL2, medianTrainL2),
+    estimationGapL2: ratio(
+      medianL2,
+      medianTrainL2 === null ? null : Math.max(medianTrainL2, options.floorL1),
+    ),
     optimisationGap,
     limit,
     alsoLimitedBy: also,

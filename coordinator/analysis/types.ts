@@ -60,7 +60,10 @@ export interface PointSummary {
   readonly medianBestRef: number | null;
   /** The method that is best at most seeds (ties: the first in REFERENCE_METHODS order). */
   readonly bestRefMethod: string | null;
-  /** Estimation gap: medianL1 / medianTrainL1 (fresh points against the training points). */
+  /**
+   * Estimation gap: medianL1 / medianTrainL1 (fresh points against the training points), the
+   * denominator floored at floorL1 (a training set fitted to float precision).
+   */
   readonly estimationGap: number | null;
   /** The same in L2: evaluation L2 / training RMSE; null where L2 is null. */
   readonly estimationGapL2: number | null;

@@ -272,6 +272,13 @@ test('analysis decomposition - null L2 (targets not in L2) leaves the L2 gap emp
   assert.equal(analysis.groups[0]?.limit.factor, 'width');
 });
 
+test('analysis decomposition - a training set fitted to float precision gives a finite gap', () => {
+  const g = only({ widths: WIDTHS, l1: () => 0.02, train: () => 1e-60 });
+  // 0.02 / 1e-6 (the floor), not 2e58.
+  assert.ok(Math.abs((g.points[0]?.estimationGap ?? 0) - 2e4) < 1e-6);
+  assert.equal(g.limit.factor, 'samples');
+});
+
 test('analysis decomposition - the curve limit is the majority over the upper half of its widths', () => {
   const at = (limit: 'width' | 'samples', width: number) => ({
     width,
