@@ -13,6 +13,21 @@ export function seriesName(g: Pick<GroupAnalysis, 'dim' | 'mode'>): string {
   return g.mode === 'construction' ? `d = ${g.dim}, construction` : `d = ${g.dim}`;
 }
 
+/** The log2 width axis every error-against-width chart shares. */
+const WIDTH_AXIS = {
+  field: 'width',
+  type: 'quantitative',
+  scale: { type: 'log', base: 2 },
+  axis: { title: 'width m', tickCount: 8 },
+} as const;
+
+/** A log error axis on the `value` field. */
+const errorAxis = (title: string) =>
+  ({ field: 'value', type: 'quantitative', scale: { type: 'log' }, axis: { title } }) as const;
+
+/** Legend of line styles: stroke symbols long enough to show the dash pattern. */
+const STROKE_LEGEND = { symbolType: 'stroke', labelLimit: 260, symbolSize: 300 } as const;
+
 const positive = (x: number | null): x is number => x !== null && Number.isFinite(x) && x > 0;
 
 /**
@@ -62,12 +77,7 @@ export function convergenceChart(target: string, groups: readonly GroupAnalysis[
           : c.startsWith('trained,')
             ? [4, 3]
             : [1.5, 2.5];
-  const x = {
-    field: 'width',
-    type: 'quantitative',
-    scale: { type: 'log', base: 2 },
-    axis: { title: 'width m', tickCount: 8 },
-  } as const;
+  const x = WIDTH_AXIS;
   const subtitle = groups.map((g) => {
     const ci = g.slopeCi === null ? '' : ` [${fmt(g.slopeCi[0])}, ${fmt(g.slopeCi[1])}]`;
     return `${seriesName(g)}: ${g.shape}${g.slope === null ? '' : `, m^${fmt(g.slope)}${ci}`}`;
@@ -92,23 +102,14 @@ export function convergenceChart(target: string, groups: readonly GroupAnalysis[
         mark: { type: 'line', point: true, strokeWidth: 1.5 },
         encoding: {
           x,
-          y: {
-            field: 'value',
-            type: 'quantitative',
-            scale: { type: 'log' },
-            axis: { title: 'L1 error' },
-          },
+          y: errorAxis('L1 error'),
           color: { field: 'series', type: 'nominal', title: 'curve' },
           strokeDash: {
             field: 'curve',
             type: 'nominal',
             title: 'line',
             scale: { domain: curves, range: curves.map(dash) },
-            legend: {
-              symbolType: 'stroke',
-              labelLimit: 260,
-              symbolSize: 300,
-            },
+            legend: STROKE_LEGEND,
           },
           detail: { field: 'curve' },
         },
@@ -159,18 +160,8 @@ export function decompositionChart(g: DecompositionChartInput): TopLevelSpec {
         : c.includes('sharpened')
           ? [8, 3, 2, 3]
           : [1, 0];
-  const x = {
-    field: 'width',
-    type: 'quantitative',
-    scale: { type: 'log', base: 2 },
-    axis: { title: 'width m', tickCount: 8 },
-  } as const;
-  const y = {
-    field: 'value',
-    type: 'quantitative',
-    scale: { type: 'log' },
-    axis: { title: classification ? 'softmax L1 error' : 'L1 error' },
-  } as const;
+  const x = WIDTH_AXIS;
+  const y = errorAxis(classification ? 'softmax L1 error' : 'L1 error');
   const { factor, fromWidth } = g.limit;
   const from = fromWidth === null ? '' : ` from width ${fromWidth}`;
   return {
@@ -194,7 +185,7 @@ export function decompositionChart(g: DecompositionChartInput): TopLevelSpec {
             type: 'nominal',
             title: 'error',
             scale: { domain: curves, range: curves.map(dash) },
-            legend: { symbolType: 'stroke', labelLimit: 260, symbolSize: 300 },
+            legend: STROKE_LEGEND,
           },
         },
       },
