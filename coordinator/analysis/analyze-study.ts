@@ -59,7 +59,10 @@ function summarisePoint(
   // has no meaningful error to divide by: it counts as the floor, so the gap stays finite.
   const trainFloored = medianTrainL1 === null ? null : Math.max(medianTrainL1, options.floorL1);
   const estimationGap = ratio(medianL1, trainFloored);
-  const optimisationGap = ratio(classification ? medianSharpenedL1 : medianL1, medianBestRef);
+  // An exact reference (teacher from width k: error 0) counts as the floor, the smallest error
+  // the evaluation resolves, so a trained net short of it is optimiser-limited, not undetermined.
+  const bestFloored = medianBestRef === null ? null : Math.max(medianBestRef, options.floorL1);
+  const optimisationGap = ratio(classification ? medianSharpenedL1 : medianL1, bestFloored);
   const { limit, also } = pointLimit(
     {
       width,

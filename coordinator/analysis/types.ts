@@ -67,7 +67,10 @@ export interface PointSummary {
   readonly estimationGap: number | null;
   /** The same in L2: evaluation L2 / training RMSE; null where L2 is null. */
   readonly estimationGapL2: number | null;
-  /** Optimisation gap: trained / best reference, in the gap's measure. */
+  /**
+   * Optimisation gap: trained / best reference, in the gap's measure, the denominator floored at
+   * floorL1 (an exact reference such as the teacher from width k).
+   */
   readonly optimisationGap: number | null;
   /** What limits the error at this width (see decomposition.ts). */
   readonly limit: PointLimit;

@@ -272,11 +272,15 @@ test('analysis decomposition - null L2 (targets not in L2) leaves the L2 gap emp
   assert.equal(analysis.groups[0]?.limit.factor, 'width');
 });
 
-test('analysis decomposition - a training set fitted to float precision gives a finite gap', () => {
+test('analysis decomposition - training sets fitted to float precision and exact references give finite gaps', () => {
   const g = only({ widths: WIDTHS, l1: () => 0.02, train: () => 1e-60 });
   // 0.02 / 1e-6 (the floor), not 2e58.
   assert.ok(Math.abs((g.points[0]?.estimationGap ?? 0) - 2e4) < 1e-6);
   assert.equal(g.limit.factor, 'samples');
+  // An exact reference (a teacher from width k) leaves training optimiser-limited.
+  const exact = only({ target: 'teacher', widths: WIDTHS, l1: () => 1e-3, ref: () => 0 });
+  assert.ok(Math.abs((exact.points[0]?.optimisationGap ?? 0) - 1e3) < 1e-6);
+  assert.equal(exact.limit.factor, 'optimizer');
 });
 
 test('analysis decomposition - the curve limit is the majority over the upper half of its widths', () => {
