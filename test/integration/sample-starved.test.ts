@@ -11,13 +11,14 @@ after(() => dir.remove());
 const db = join(dir.path, 'starved.sqlite');
 /**
  * A deliberately sample-starved study: 256 training points for nets of up to 4 x 512 + 1 = 2049
- * parameters on sin(2 pi x1) sin(2 pi x2) in d = 2 (about 10 s on one core). The nets
+ * parameters on sin(2 pi x1) sin(2 pi x2) in d = 2 (about 35 s on one core). The nets
  * interpolate their training points from width 128 on while the error on fresh points falls
  * slowly, so the analysis must name the samples, not the width, and extrapolate nothing.
  */
 const spec = {
   name: 'starved',
-  grid: { dims: [2], widths: [8, 32, 128, 512], seeds: [0, 1], targets: ['sine'] },
+  // One seed: the limit is read from medians, and the greedy reference at width 512 costs ~25 s.
+  grid: { dims: [2], widths: [8, 32, 128, 512], seeds: [0], targets: ['sine'] },
   train: { samples: 256 },
   eval: { samples: 4096 },
 };
