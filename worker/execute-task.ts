@@ -76,7 +76,15 @@ export async function executeTask(
     // training-set errors are the evaluation errors' twins, whatever the net was trained on.
     const trainMetrics = evaluateOnTrainingData(net, target, data);
     signal?.throwIfAborted();
-    const extras = taskExtras({ target, data, init, net, evalSpec: task.eval, evalSeed });
+    const extras = taskExtras({
+      target,
+      data,
+      init,
+      net,
+      evalSpec: task.eval,
+      evalSeed,
+      seed: task.seed,
+    });
     const wallMs = performance.now() - startMs;
     return { type: 'done', taskId: task.id, train, metrics, trainMetrics, ...extras, wallMs };
   } catch (err) {

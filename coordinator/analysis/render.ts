@@ -1,7 +1,8 @@
 import { plainText } from '../../shared/plain-text.js';
 import { formatTable } from '../cli/format.js';
-import type { GroupAnalysis, PointSummary, StudyAnalysis } from './types.js';
-import { fmt, rateIsMeaningful } from './verdicts.js';
+import type { CurveLimit } from './decomposition.js';
+import type { GroupAnalysis, HalfFit, PointSummary, StudyAnalysis } from './types.js';
+import { fmt, limitPhrase, rateIsMeaningful } from './verdicts.js';
 
 /** The eps key of the JSON output: the number as JavaScript prints it ("0.01", "1e-7"). */
 export const epsKey = (eps: number): string => String(eps);
@@ -22,6 +23,19 @@ function pointJson(p: PointSummary, classification: boolean): Record<string, unk
     median_ref_l1: p.medianRefL1,
     median_interp_l1: p.medianInterpL1,
     gap: round(p.gap),
+    median_l2: p.medianL2,
+    median_l1_stderr: p.medianL1Stderr,
+    median_train_l1: p.medianTrainL1,
+    median_train_l2: p.medianTrainL2,
+    ...(classification
+      ? { median_best_ref_sharpened_l1: p.medianBestRef }
+      : { median_best_ref_l1: p.medianBestRef }),
+    best_ref_method: p.bestRefMethod,
+    estimation_gap: round(p.estimationGap),
+    estimation_gap_l2: round(p.estimationGapL2),
+    optimisation_gap: round(p.optimisationGap),
+    limit: p.limit,
+    also_limited_by: p.alsoLimitedBy,
     ...(classification
       ? {
           median_accuracy: p.medianAccuracy,
@@ -31,6 +45,19 @@ function pointJson(p: PointSummary, classification: boolean): Record<string, unk
         }
       : {}),
   };
+}
+
+function limitJson(limit: CurveLimit): Record<string, unknown> {
+  return {
+    factor: limit.factor,
+    from_width: limit.fromWidth,
+    also: limit.also,
+    tail_widths: limit.tailWidths,
+  };
+}
+
+function halfJson(h: HalfFit): Record<string, unknown> {
+  return { widths: h.widths, slope: round(h.slope, 4), ci: h.ci.map((x) => round(x, 4)) };
 }
 
 function groupJson(g: GroupAnalysis): Record<string, unknown> {
@@ -56,6 +83,18 @@ function groupJson(g: GroupAnalysis): Record<string, unknown> {
     eps_extrapolated_width: Object.fromEntries(
       g.eps.map((e) => [epsKey(e.eps), round(e.extrapolated, 4)]),
     ),
+    eps_refusal: Object.fromEntries(g.eps.map((e) => [epsKey(e.eps), e.refusal])),
+    limit: limitJson(g.limit),
+    fit_limit: g.fitLimit === null ? null : limitJson(g.fitLimit),
+    range_check:
+      g.rangeCheck === null
+        ? null
+        : {
+            lower: halfJson(g.rangeCheck.lower),
+            upper: halfJson(g.rangeCheck.upper),
+            overlap: g.rangeCheck.overlap,
+          },
+    recipe: { samples: g.recipe.samples, optimizers: g.recipe.optimizers },
     median_gap: round(g.medianGap, 4),
     warnings: g.warnings,
     verdict: g.verdict,
@@ -78,6 +117,17 @@ export function analysisJson(analysis: StudyAnalysis): Record<string, unknown> {
   };
 }
 
+/** The error decomposition, after the columns tables had before it. */
+const DECOMPOSITION_COLUMNS = (bestRef: string): string[] => [
+  'train_l1',
+  bestRef,
+  'best_ref',
+  'est_gap',
+  'est_gap_l2',
+  'opt_gap',
+  'limit',
+];
+
 const TABLE_COLUMNS = [
   'width',
   'n',
@@ -88,6 +138,7 @@ const TABLE_COLUMNS = [
   'ref_l1',
   'interp_l1',
   'gap',
+  ...DECOMPOSITION_COLUMNS('best_ref_l1'),
 ];
 /**
  * Classification tables leave out the references' unit-scale L1: a least-squares fit to
@@ -105,6 +156,7 @@ const CLASSIFICATION_COLUMNS = [
   'ref_sharpened_l1',
   'interp_sharpened_l1',
   'gap',
+  ...DECOMPOSITION_COLUMNS('best_ref_sharpened_l1'),
 ];
 
 function pointRow(p: PointSummary): Record<string, unknown> {
@@ -122,6 +174,14 @@ function pointRow(p: PointSummary): Record<string, unknown> {
     sharpened_l1: p.medianSharpenedL1,
     ref_sharpened_l1: p.medianRefSharpenedL1,
     interp_sharpened_l1: p.medianInterpSharpenedL1,
+    train_l1: p.medianTrainL1,
+    best_ref_l1: p.medianBestRef,
+    best_ref_sharpened_l1: p.medianBestRef,
+    best_ref: p.bestRefMethod,
+    est_gap: p.estimationGap,
+    est_gap_l2: p.estimationGapL2,
+    opt_gap: p.optimisationGap,
+    limit: p.n === 0 ? null : p.limit,
   };
 }
 
@@ -136,10 +196,13 @@ export function groupRows(g: GroupAnalysis): Array<Record<string, unknown>> {
   return g.points.map(pointRow);
 }
 
-function headline(g: GroupAnalysis): string {
+/** `sine (d = 2): falling, slope -0.77 [-0.9, -0.6], limit: samples from width 64`. */
+export function headline(g: GroupAnalysis): string {
+  if (g.limit.factor === 'no data') return `${g.label}: no data`;
   const ci = g.slopeCi === null ? '' : ` [${fmt(g.slopeCi[0])}, ${fmt(g.slopeCi[1])}]`;
   const sat = g.saturationWidth === null ? '' : `, saturates at ${g.saturationWidth}`;
-  return `${g.label}: ${g.shape}, slope ${fmt(g.slope)}${ci}${sat}`;
+  const slope = g.slope === null ? 'no rate' : `slope ${fmt(g.slope)}${ci}`;
+  return `${g.label}: ${g.shape}, ${slope}${sat}, ${limitPhrase(g)}`;
 }
 
 /** Plain-text tables and verdicts for a terminal. */

@@ -1,11 +1,10 @@
 import type { Answer, GroupAnalysis, StudyVerdict } from './types.js';
-import type { EpsWidth } from './eps-width.js';
+import type { EpsRefusal, EpsWidth } from './eps-width.js';
 import type { ResolvedAnalysisOptions } from './options.js';
-import { fitLogLog } from './stats.js';
 import { targetFacts } from './target-facts.js';
 
 /** A group as the verdicts read it (everything but its own verdict). */
-type Group = Omit<GroupAnalysis, 'verdict' | 'warnings'>;
+export type Group = Omit<GroupAnalysis, 'verdict' | 'warnings'>;
 
 /** Three significant digits, exponent form outside [1e-3, 1e4). */
 export function fmt(x: number | null): string {
@@ -21,16 +20,16 @@ export function fmtWidth(w: number | null): string {
   return w < 1e4 ? String(Math.round(w)) : w.toExponential(1);
 }
 
-function rate(g: Group): string {
+export function rate(g: Group): string {
   const ci = g.slopeCi === null ? '' : ` (95% CI ${fmt(g.slopeCi[0])} to ${fmt(g.slopeCi[1])})`;
   return `m^${fmt(g.slope)}${ci}`;
 }
 
-function span(g: Group): string {
+export function span(g: Group): string {
   return g.fitWidths === null ? '' : `widths ${g.fitWidths[0]}-${g.fitWidths[1]}`;
 }
 
-function lastMedian(g: Group): number | null {
+export function lastMedian(g: Group): number | null {
   const done = g.points.filter((p) => p.medianL1 !== null);
   return done[done.length - 1]?.medianL1 ?? null;
 }
@@ -42,14 +41,46 @@ function fallsSignificantly(g: Group): boolean {
   );
 }
 
+export function widthFree(g: Group): boolean {
+  return targetFacts(g.target, g.dim, g.targetParams).widthFree !== null;
+}
+
 /**
- * Whether the fitted slope is a width exponent at all: not for flat curves, and not for targets
- * that a fixed small width represents to any precision (their error tracks weight size).
+ * Whether the fitted slope is a width exponent at all: not without a rate (fewer than
+ * minRateWidths falling widths), not for flat curves, not for targets that a fixed small width
+ * represents to any precision (their error tracks weight size), and not where the decomposition
+ * over the fit range names something other than the width as the limit (samples, optimizer,
+ * evaluation floor) or cannot name it.
  */
 export function rateIsMeaningful(g: Group): boolean {
-  const facts = targetFacts(g.target, g.dim, g.targetParams);
-  return (g.shape === 'falling' || g.shape === 'saturating') && facts.widthFree === null;
+  return (
+    (g.shape === 'falling' || g.shape === 'saturating') &&
+    g.slope !== null &&
+    !widthFree(g) &&
+    g.fitLimit?.factor === 'width'
+  );
 }
+
+/** Why no extrapolation, in words (the rules are eps-width.ts's). */
+const REFUSAL_WORDS: Record<EpsRefusal, string> = {
+  'no data': 'no data',
+  'width-free':
+    'no eps-width: the error of this target does not depend on the width (see the theory)',
+  'too few widths': 'not reached; too few falling widths for a rate to extrapolate',
+  flat: 'not reached; the curve is flat, so width alone will not do at this recipe',
+  saturated: 'not reached; the curve stopped falling, so width alone will not do at this recipe',
+  samples:
+    'not reached; not extrapolated: the training samples limit the curve (more samples would lift it)',
+  optimizer:
+    'not reached; not extrapolated: the optimizer limits the curve (another optimizer would lift it)',
+  'evaluation floor': 'not reached; not extrapolated: the error is at the evaluation floor',
+  undetermined:
+    'not reached; not extrapolated: without training-set errors and references the limit cannot be attributed to the width',
+  'range-dependent':
+    'not reached; not extrapolated: the slope depends on the fit range, so the curve is no single power law to extend',
+  'too far':
+    'not reached; not extrapolated: the fitted law would need more than the extrapolation limit (maxExtrapolation x the widest width measured)',
+};
 
 export function describeEps(e: EpsWidth): string {
   const eps = fmt(e.eps);
@@ -61,137 +92,35 @@ export function describeEps(e: EpsWidth): string {
     case 'extrapolated':
       return `${eps}: not reached, extrapolated width ~${fmtWidth(e.extrapolated)}`;
     case 'not-reached':
-      return `${eps}: not reached, and the curve no longer falls`;
+    case 'refused':
+      return `${eps}: ${REFUSAL_WORDS[e.refusal ?? 'too few widths']}`;
   }
 }
 
-/**
- * Why a curve stopped falling, as far as the reference can tell: a random-feature reference
- * that keeps falling past the saturation width and ends below the trained error shows that a
- * net of that width can do better, so training limits it; one that flattens too points at what
- * both share (the training sample, the evaluation floor); one that falls but stays above the
- * trained error tells nothing either way.
- */
-function saturationCause(g: Group, flatSlope: number): string {
-  const pick = (p: Group['points'][number]) =>
-    g.kind === 'classification' ? p.medianRefSharpenedL1 : p.medianRefL1;
-  const trained = (p: Group['points'][number]) =>
-    g.kind === 'classification' ? p.medianSharpenedL1 : p.medianL1;
-  const after = g.points.filter(
-    (p) => g.saturationWidth !== null && p.width >= g.saturationWidth && (pick(p) ?? 0) > 0,
-  );
-  const last = after[after.length - 1];
-  if (after.length < 2 || last === undefined) return '';
-  const refTail = fitLogLog(
-    after.map((p) => p.width),
-    after.map((p) => pick(p) ?? Number.NaN),
-  ).slope;
-  if (!(refTail < -flatSlope)) {
-    return `; the random-feature reference flattens too (m^${fmt(refTail)}), pointing at the training sample or the evaluation floor`;
-  }
-  return (pick(last) ?? Infinity) < (trained(last) ?? 0)
-    ? `; the random-feature reference keeps falling (m^${fmt(refTail)}) and ends below it, so training, not width, limits it`
-    : `; the random-feature reference still falls (m^${fmt(refTail)}) but stays above it, so the reference cannot tell a training limit from a sample limit`;
-}
-
-/** Whether any width of the curve has a result. */
-function hasData(g: Group): boolean {
-  return g.points.some((p) => p.n > 0);
-}
-
-/** One curve's verdict in a few sentences, and its failed sanity checks. */
-export function groupVerdict(
-  g: Group,
-  options: ResolvedAnalysisOptions,
-): { verdict: string; warnings: string[] } {
-  if (!hasData(g))
-    return { verdict: 'No data: no task of this curve has a result yet.', warnings: [] };
-  const facts = targetFacts(g.target, g.dim, g.targetParams);
-  const measure = g.kind === 'classification' ? 'softmax L1 error' : 'L1 error';
-  const parts: string[] = [];
-  switch (g.shape) {
-    case 'too-few-points':
-      parts.push('Fewer than two widths have results: no rate.');
-      break;
-    case 'flat':
-      parts.push(
-        `Flat: the median ${measure} stays near ${fmt(lastMedian(g))} over ${span(g)} (log-log slope ${fmt(g.slope)}); a width exponent is meaningless here.`,
-      );
-      parts.push(
-        facts.widthFree === null
-          ? 'Width does not limit the error at this training recipe.'
-          : `Expected: ${facts.widthFree}.`,
-      );
-      break;
-    case 'falling':
-      parts.push(
-        `The median ${measure} falls as ${rate(g)} over ${span(g)} and is still falling at the largest width.`,
-      );
-      break;
-    case 'saturating':
-      parts.push(
-        `The median ${measure} falls as ${rate(g)} over ${span(g)}, then stops falling from width ${g.saturationWidth} (${fmt(lastMedian(g))} at the largest width)${saturationCause(g, options.flatSlope)}.`,
-      );
-      break;
-  }
-  if (facts.widthFree !== null && g.shape !== 'flat' && g.shape !== 'too-few-points') {
-    parts.push(
-      `Theory: ${facts.expected ?? 'not width-limited'}, because ${facts.widthFree}; the fitted slope measures what training reaches with more units, not an approximation rate.`,
-    );
-  } else if (facts.expected !== null && g.shape !== 'flat' && g.shape !== 'too-few-points') {
-    parts.push(`Theory: ${facts.expected}.`);
-  }
-  if (g.slopeCi === null && g.slope !== null) {
-    parts.push('No interval: fewer than two seeds per width.');
-  }
-  if (g.kind === 'classification' && g.sharpenedSlope !== null) {
-    parts.push(`Sharpened L1 (-> 2 x misclassified) slope m^${fmt(g.sharpenedSlope)}.`);
-  }
-  const gaps = g.points.map((p) => p.gap).filter((x): x is number => x !== null);
-  if (gaps.length > 0) {
-    const lo = Math.min(...gaps);
-    const hi = Math.max(...gaps);
-    const side =
-      hi < 1
-        ? 'training beats the random-feature reference at every width'
-        : lo > 1
-          ? 'training trails the random-feature reference at every width'
-          : 'training beats the random-feature reference at some widths and trails it at others';
-    parts.push(`Gap trained/reference ${fmt(lo)}-${fmt(hi)}: ${side}.`);
-  }
-  parts.push(`eps ${g.eps.map(describeEps).join('; ')}.`);
-  return { verdict: parts.join(' '), warnings: sanityWarnings(g, facts.smooth) };
-}
-
-/** The notes' red flags for smooth 1-D targets: they indicate an evaluation bug, not a result. */
-function sanityWarnings(g: Group, smooth: boolean): string[] {
-  if (!smooth || g.dim !== 1 || g.kind !== 'regression') return [];
-  const warnings: string[] = [];
-  if (g.slopeCi !== null && g.slopeCi[1] < -2) {
-    warnings.push(
-      `slope interval ${fmt(g.slopeCi[0])} to ${fmt(g.slopeCi[1])} is steeper than -2, the m-knot interpolant's rate: check the evaluation`,
-    );
-  }
-  for (const p of g.points) {
-    if (p.medianL1 !== null && p.medianInterpL1 !== null && p.medianL1 < 0.25 * p.medianInterpL1) {
-      warnings.push(
-        `at width ${p.width} the median error ${fmt(p.medianL1)} is below a quarter of the interpolant's ${fmt(p.medianInterpL1)}: check the evaluation`,
-      );
-    }
-  }
-  return warnings;
+/** `limit samples from width 64`, as the curve's decomposition names it. */
+export function limitPhrase(g: Pick<Group, 'limit' | 'points'>): string {
+  const { factor, fromWidth } = g.limit;
+  const firstWidth = g.points.find((p) => p.n > 0)?.width;
+  const from = fromWidth !== null && fromWidth !== firstWidth ? ` from width ${fromWidth}` : '';
+  return `limit: ${factor}${from}`;
 }
 
 function summaryLine(g: Group): string {
+  if (g.limit.factor === 'no data') return `${g.label}: no data`;
+  const limit = limitPhrase(g);
   switch (g.shape) {
     case 'falling':
-      return `${g.label}: ${rate(g)} over ${span(g)}, ${fmt(lastMedian(g))} at the largest width`;
+      return g.slope === null
+        ? `${g.label}: falls, no rate (${limit})`
+        : `${g.label}: ${rate(g)} over ${span(g)}, ${fmt(lastMedian(g))} at the largest width (${limit})`;
     case 'saturating':
-      return `${g.label}: ${rate(g)} over ${span(g)}, flat from width ${g.saturationWidth}`;
+      return g.slope === null
+        ? `${g.label}: flat from width ${g.saturationWidth}, too few widths before it for a rate (${limit})`
+        : `${g.label}: ${rate(g)} over ${span(g)}, flat from width ${g.saturationWidth} (${limit})`;
     case 'flat':
-      return `${g.label}: flat near ${fmt(lastMedian(g))}`;
+      return `${g.label}: flat near ${fmt(lastMedian(g))} (${limit})`;
     case 'too-few-points':
-      return `${g.label}: too few widths`;
+      return `${g.label}: too few widths with results for a rate (${limit})`;
   }
 }
 
@@ -205,6 +134,35 @@ function seedsPhrase(groups: readonly Group[]): string {
   return `widths ${Math.min(...widths)}-${Math.max(...widths)}, ${seeds} per width`;
 }
 
+/** The RQ1/RQ2 buckets a curve falls into: what it can and cannot say about width. */
+type Bucket = 'no data' | 'width-free' | 'falls' | 'untested' | 'limited' | 'short' | 'stuck';
+
+function bucket(g: Group): Bucket {
+  if (g.limit.factor === 'no data') return 'no data';
+  if (widthFree(g)) return 'width-free';
+  const falls = g.shape === 'falling' || g.shape === 'saturating';
+  if (falls && g.slope === null) return 'short';
+  if (g.shape === 'too-few-points') return 'short';
+  // The rate's own widths decide for a falling curve; the upper widths for a flat one.
+  const limit = (falls ? g.fitLimit : g.limit)?.factor ?? 'undetermined';
+  if (limit !== 'width') return 'limited';
+  if (fallsSignificantly(g)) return 'falls';
+  if (falls && g.slopeCi === null && (g.slope ?? 0) < 0) return 'untested';
+  return 'stuck';
+}
+
+const BUCKET_WORDS: Record<Bucket, string> = {
+  falls: 'Falls with width, and the decomposition names the width as the limit over the fit',
+  'width-free':
+    'Not width-limited in theory (a fixed small width represents them; the error tracks weight size or logit scale), so no rate is claimed',
+  untested: 'Falls, but with one seed per width there is no interval',
+  limited:
+    'Limited by something other than the width (a curve limited by samples or the optimizer says nothing about width), so no rate is claimed',
+  short: 'Too few falling widths for a rate',
+  stuck: 'No significant fall although the decomposition names the width as the limit',
+  'no data': 'No data (no task done)',
+};
+
 /** RQ1 and RQ2: does the error fall with width, for one family of curves. */
 function fallsVerdict(
   rq: 'RQ1' | 'RQ2',
@@ -212,53 +170,39 @@ function fallsVerdict(
   groups: readonly Group[],
   extraLimits: string,
 ): StudyVerdict {
-  if (groups.length === 0) {
-    return {
-      rq,
-      question,
-      answer: 'no data',
-      evidence: 'No such targets in this study.',
-      limits: '',
-    };
+  const by = (b: Bucket) => groups.filter((g) => bucket(g) === b);
+  if (groups.length === 0 || by('no data').length === groups.length) {
+    const evidence = groups.length === 0 ? 'No such targets in this study.' : 'No task is done.';
+    return { rq, question, answer: 'no data', evidence, limits: '' };
   }
-  const widthFree = (g: Group) => targetFacts(g.target, g.dim, g.targetParams).widthFree !== null;
-  const falling = groups.filter((g) => fallsSignificantly(g) && !widthFree(g));
-  const expectedFlat = groups.filter(widthFree);
-  const untested = groups.filter(
-    (g) =>
-      !widthFree(g) &&
-      g.slopeCi === null &&
-      (g.shape === 'falling' || g.shape === 'saturating') &&
-      (g.slope ?? 0) < 0,
-  );
-  const stuck = groups.filter(
-    (g) => !falling.includes(g) && !expectedFlat.includes(g) && !untested.includes(g),
-  );
+  const falls = by('falls').length;
+  const open = by('untested').length + by('limited').length + by('short').length;
   const answer: Answer =
-    falling.length > 0 && stuck.length === 0 && untested.length === 0
+    falls > 0 && open === 0 && by('stuck').length === 0
       ? 'yes'
-      : falling.length > 0
+      : falls > 0
         ? 'partly'
-        : stuck.length > 0
+        : by('stuck').length > 0
           ? 'no'
           : 'inconclusive';
-  const evidence = [
-    falling.length > 0 ? `Falls with width: ${falling.map(summaryLine).join('; ')}.` : '',
-    expectedFlat.length > 0
-      ? `Not width-limited in theory (a fixed small width represents them; the error tracks weight size or logit scale), so no rate is claimed: ${expectedFlat.map(summaryLine).join('; ')}.`
-      : '',
-    untested.length > 0
-      ? `Falls, but with one seed per width there is no interval: ${untested.map(summaryLine).join('; ')}.`
-      : '',
-    stuck.length > 0 ? `No significant fall: ${stuck.map(summaryLine).join('; ')}.` : '',
-  ]
-    .filter((s) => s !== '')
+  const order: Bucket[] = [
+    'falls',
+    'width-free',
+    'untested',
+    'limited',
+    'short',
+    'stuck',
+    'no data',
+  ];
+  const evidence = order
+    .filter((b) => by(b).length > 0)
+    .map((b) => `${BUCKET_WORDS[b]}: ${by(b).map(summaryLine).join('; ')}.`)
     .join(' ');
   const saturating = groups.filter((g) => g.shape === 'saturating').map((g) => g.label);
   const limits = [
     `Finite evidence: ${seedsPhrase(groups)}, one training recipe. A fall over measured widths supports, but cannot prove, convergence to zero.`,
     saturating.length > 0
-      ? `Saturation (${saturating.join(', ')}) is a limit of this recipe (steps, samples), not shown to be a limit of width.`
+      ? `Saturation (${saturating.join(', ')}) is a limit of this recipe, named per curve by the error decomposition.`
       : '',
     'Intervals are a bootstrap over seeds: they ignore curvature and the choice of fit range.',
     extraLimits,
@@ -298,9 +242,18 @@ function constructionVerdict(classification: readonly Group[]): StudyVerdict {
         : `, ${fmt(cLast / dLast)} x direct training's ${fmt(dLast)} at the largest width`;
     return `${summaryLine(c)}${versus}`;
   });
-  const falling = construction.filter(fallsSignificantly);
-  const answer: Answer =
-    falling.length === construction.length ? 'yes' : falling.length > 0 ? 'partly' : 'no';
+  const buckets = construction.map(bucket);
+  const falling = buckets.filter((b) => b === 'falls').length;
+  const stuck = buckets.filter((b) => b === 'stuck').length;
+  const answer: Answer = buckets.every((b) => b === 'no data')
+    ? 'no data'
+    : falling === construction.length
+      ? 'yes'
+      : falling > 0
+        ? 'partly'
+        : stuck > 0
+          ? 'no'
+          : 'inconclusive';
   return {
     rq: 'RQ4',
     question,
@@ -318,26 +271,38 @@ function epsVerdict(groups: readonly Group[], eps: readonly number[]): StudyVerd
   }
   let reached = 0;
   let total = 0;
+  // A level not reached says "no" only where the width limits the curve; elsewhere the data
+  // cannot tell whether more width would reach it.
+  let widthSaysNo = 0;
   const lines = eps.map((value, i) => {
     const entries = groups.map((g) => {
       const e = g.eps[i];
       total += 1;
       if (e !== undefined && (e.how === 'interpolated' || e.how === 'at-smallest')) reached += 1;
+      else if (e?.refusal === 'flat' || e?.refusal === 'saturated') {
+        if (g.limit.factor === 'width') widthSaysNo += 1;
+      } else if (e?.how === 'extrapolated') widthSaysNo += 1;
       return e === undefined
         ? `${g.label}: n/a`
         : `${g.label} ${describeEps(e).replace(/^[^:]*: /, '')}`;
     });
     return `eps ${fmt(value)}: ${entries.join('; ')}`;
   });
-  const answer: Answer = reached === total ? 'yes' : reached > 0 ? 'partly' : 'no';
+  const answer: Answer =
+    reached === total ? 'yes' : reached > 0 ? 'partly' : widthSaysNo > 0 ? 'no' : 'inconclusive';
   return {
     rq: 'RQ5',
     question,
     answer,
     evidence: `${lines.join('. ')}.`,
     limits:
-      'Widths are interpolated in log-log between measured widths; extrapolations assume the fitted power law continues, which saturating curves show it need not.',
+      'Widths are interpolated in log-log between measured widths; extrapolations assume the fitted power law continues, which saturating curves show it need not, and are given only for falling curves with a rate whose limit is the width (not samples, the optimizer or the evaluation floor).',
   };
+}
+
+/** Whether any width of the curve has a result. */
+function hasData(g: Group): boolean {
+  return g.points.some((p) => p.n > 0);
 }
 
 /** The study's answers to RQ1-RQ5, each with its evidence and limits. */

@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.js';
 import { analyzeStudy } from '../analysis/analyze-study.js';
+import { resolveAnalysisOptions } from '../analysis/options.js';
+import type { AnalysisOptions, ResolvedAnalysisOptions } from '../analysis/options.js';
 import { loadPredictions, loadStudy, openForAnalysis } from '../analysis/load.js';
 import { analysisJson, analysisMarkdown, analysisText } from '../analysis/render.js';
 import { choiceOption, dbOption } from './arguments.js';
@@ -29,10 +31,65 @@ interface AnalyzeFlags {
   format: (typeof FORMATS)[number];
   report?: string;
   eps: string;
+  minRateWidths?: string;
+  estimationGap?: string;
+  optimisationGap?: string;
+  floorStderrs?: string;
+  floorL1?: string;
+  maxExtrapolation?: string;
+}
+
+/** The decomposition thresholds a flag sets: option name -> flag and help. */
+const THRESHOLD_FLAGS = {
+  minRateWidths: ['--min-rate-widths <n>', 'fewest falling widths a rate is fitted from (3)'],
+  estimationGap: [
+    '--estimation-gap <ratio>',
+    'evaluation / training-set L1 above which a width is sample-limited (2)',
+  ],
+  optimisationGap: [
+    '--optimisation-gap <ratio>',
+    'trained / best reference above which a width is optimiser-limited (3)',
+  ],
+  floorStderrs: [
+    '--floor-stderrs <k>',
+    'a median L1 within k standard errors is at the evaluation floor (3)',
+  ],
+  floorL1: ['--floor-l1 <x>', 'a median L1 below x is at the evaluation floor (1e-6)'],
+  maxExtrapolation: [
+    '--max-extrapolation <k>',
+    'extrapolate eps-widths up to k x the widest width measured (16)',
+  ],
+} as const;
+
+type Threshold = keyof typeof THRESHOLD_FLAGS;
+
+/**
+ * The analysis options from the flags, resolved here so that a bad value exits 2 naming the flag
+ * (`--estimation-gap: expected a number > 1, got 0.5`) before anything is read.
+ */
+export function analysisOptionsFromFlags(
+  eps: readonly number[],
+  flags: Partial<Record<Threshold, string>>,
+): ResolvedAnalysisOptions {
+  const options: AnalysisOptions = { eps };
+  for (const key of Object.keys(THRESHOLD_FLAGS) as Threshold[]) {
+    const text = flags[key];
+    if (text !== undefined) options[key] = text.trim() === '' ? Number.NaN : Number(text);
+  }
+  try {
+    return resolveAnalysisOptions(options);
+  } catch (err) {
+    if (err instanceof ValidationError && err.field in THRESHOLD_FLAGS) {
+      const flag = THRESHOLD_FLAGS[err.field as Threshold][0].split(' ')[0] ?? err.field;
+      const detail = err.message.slice(err.field.length + 2);
+      throw new ValidationError(flag, detail, { cause: err });
+    }
+    throw err;
+  }
 }
 
 export function registerAnalyzeCommand(program: Command): void {
-  program
+  const command = program
     .command('analyze')
     .description(
       'convergence analysis of a study: rates with intervals, saturation, eps-widths, gaps to the reference approximants, verdicts',
@@ -41,29 +98,30 @@ export function registerAnalyzeCommand(program: Command): void {
     .addOption(dbOption())
     .addOption(choiceOption('--format <format>', 'output format', FORMATS, 'table'))
     .option('--report <file>', 'also write a self-contained HTML report with plots')
-    .option('--eps <list>', 'comma-separated error levels in (0, 1)', '1e-2,1e-3')
-    .action(async (study: string, flags: AnalyzeFlags) => {
-      const eps = parseEpsList(flags.eps);
-      const db = openForAnalysis(flags.db);
-      try {
-        const data = loadStudy(db, study);
-        const analysis = analyzeStudy(data, { eps });
-        const out =
-          flags.format === 'json'
-            ? JSON.stringify(analysisJson(analysis))
-            : flags.format === 'markdown'
-              ? analysisMarkdown(analysis)
-              : analysisText(analysis);
-        process.stdout.write(`${out}\n`);
-        if (flags.report !== undefined) {
-          // Loaded on demand: vega and vega-lite add ~0.3 s to every CLI start otherwise.
-          const { buildReport } = await import('../report/report.js');
-          const html = await buildReport(analysis, data, (ids) => loadPredictions(db, ids));
-          await writeFile(flags.report, html);
-          process.stderr.write(`report written to ${flags.report}\n`);
-        }
-      } finally {
-        db.close();
+    .option('--eps <list>', 'comma-separated error levels in (0, 1)', '1e-2,1e-3');
+  for (const [flag, help] of Object.values(THRESHOLD_FLAGS)) command.option(flag, help);
+  command.action(async (study: string, flags: AnalyzeFlags) => {
+    const options = analysisOptionsFromFlags(parseEpsList(flags.eps), flags);
+    const db = openForAnalysis(flags.db);
+    try {
+      const data = loadStudy(db, study);
+      const analysis = analyzeStudy(data, options);
+      const out =
+        flags.format === 'json'
+          ? JSON.stringify(analysisJson(analysis))
+          : flags.format === 'markdown'
+            ? analysisMarkdown(analysis)
+            : analysisText(analysis);
+      process.stdout.write(`${out}\n`);
+      if (flags.report !== undefined) {
+        // Loaded on demand: vega and vega-lite add ~0.3 s to every CLI start otherwise.
+        const { buildReport } = await import('../report/report.js');
+        const html = await buildReport(analysis, data, (ids) => loadPredictions(db, ids));
+        await writeFile(flags.report, html);
+        process.stderr.write(`report written to ${flags.report}\n`);
       }
-    });
+    } finally {
+      db.close();
+    }
+  });
 }

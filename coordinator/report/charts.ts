@@ -13,6 +13,21 @@ export function seriesName(g: Pick<GroupAnalysis, 'dim' | 'mode'>): string {
   return g.mode === 'construction' ? `d = ${g.dim}, construction` : `d = ${g.dim}`;
 }
 
+/** The log2 width axis every error-against-width chart shares. */
+const WIDTH_AXIS = {
+  field: 'width',
+  type: 'quantitative',
+  scale: { type: 'log', base: 2 },
+  axis: { title: 'width m', tickCount: 8 },
+} as const;
+
+/** A log error axis on the `value` field. */
+const errorAxis = (title: string) =>
+  ({ field: 'value', type: 'quantitative', scale: { type: 'log' }, axis: { title } }) as const;
+
+/** Legend of line styles: stroke symbols long enough to show the dash pattern. */
+const STROKE_LEGEND = { symbolType: 'stroke', labelLimit: 260, symbolSize: 300 } as const;
+
 const positive = (x: number | null): x is number => x !== null && Number.isFinite(x) && x > 0;
 
 /**
@@ -62,12 +77,7 @@ export function convergenceChart(target: string, groups: readonly GroupAnalysis[
           : c.startsWith('trained,')
             ? [4, 3]
             : [1.5, 2.5];
-  const x = {
-    field: 'width',
-    type: 'quantitative',
-    scale: { type: 'log', base: 2 },
-    axis: { title: 'width m', tickCount: 8 },
-  } as const;
+  const x = WIDTH_AXIS;
   const subtitle = groups.map((g) => {
     const ci = g.slopeCi === null ? '' : ` [${fmt(g.slopeCi[0])}, ${fmt(g.slopeCi[1])}]`;
     return `${seriesName(g)}: ${g.shape}${g.slope === null ? '' : `, m^${fmt(g.slope)}${ci}`}`;
@@ -92,25 +102,109 @@ export function convergenceChart(target: string, groups: readonly GroupAnalysis[
         mark: { type: 'line', point: true, strokeWidth: 1.5 },
         encoding: {
           x,
-          y: {
-            field: 'value',
-            type: 'quantitative',
-            scale: { type: 'log' },
-            axis: { title: 'L1 error' },
-          },
+          y: errorAxis('L1 error'),
           color: { field: 'series', type: 'nominal', title: 'curve' },
           strokeDash: {
             field: 'curve',
             type: 'nominal',
             title: 'line',
             scale: { domain: curves, range: curves.map(dash) },
-            legend: {
-              symbolType: 'stroke',
-              labelLimit: 260,
-              symbolSize: 300,
-            },
+            legend: STROKE_LEGEND,
           },
           detail: { field: 'curve' },
+        },
+      },
+    ],
+    config: { font: 'sans-serif' },
+  };
+}
+
+/** What the decomposition chart of one curve reads (a GroupAnalysis has it all). */
+export type DecompositionChartInput = Pick<GroupAnalysis, 'label' | 'kind' | 'points' | 'limit'>;
+
+/**
+ * The error decomposition of one curve against width, log-log: the trained nets' median error on
+ * fresh points (solid), the same nets on their own training points (dashed: the gap between the
+ * two is estimation, i.e. samples), and the best reference approximant of the same width, an
+ * explicit width-m network (dotted: the gap to it is optimisation). Each trained point is marked
+ * with the limit read at that width, and the curve's limit is in the subtitle. Classification
+ * adds the sharpened trained error, the measure its reference is compared in.
+ */
+export function decompositionChart(g: DecompositionChartInput): TopLevelSpec {
+  const classification = g.kind === 'classification';
+  const lines: Array<Record<string, unknown>> = [];
+  const marks: Array<Record<string, unknown>> = [];
+  const trained = classification ? 'trained, fresh points (unit scale)' : 'trained, fresh points';
+  const bestRef = classification ? 'best reference (sharpened)' : 'best reference';
+  for (const p of g.points) {
+    const add = (curve: string, value: number | null) => {
+      if (positive(value)) lines.push({ curve, width: p.width, value });
+    };
+    add(trained, p.medianL1);
+    add(
+      classification ? 'trained, training points (unit scale)' : 'trained, training points',
+      p.medianTrainL1,
+    );
+    if (classification) add('trained, fresh points (sharpened)', p.medianSharpenedL1);
+    add(bestRef, p.medianBestRef);
+    if (positive(p.medianL1) && p.n > 0) {
+      marks.push({ width: p.width, value: p.medianL1, limit: p.limit, method: p.bestRefMethod });
+    }
+  }
+  const curves = [...new Set(lines.map((l) => l.curve as string))];
+  const dash = (c: string): number[] =>
+    c.includes('training points')
+      ? [6, 3]
+      : c.startsWith('best')
+        ? [1.5, 2.5]
+        : c.includes('sharpened')
+          ? [8, 3, 2, 3]
+          : [1, 0];
+  const x = WIDTH_AXIS;
+  const y = errorAxis(classification ? 'softmax L1 error' : 'L1 error');
+  const { factor, fromWidth } = g.limit;
+  const from = fromWidth === null ? '' : ` from width ${fromWidth}`;
+  return {
+    title: {
+      text: `${g.label}: error decomposition`,
+      subtitle: [`limit: ${factor}${from}`],
+      subtitleFontSize: 10,
+    },
+    width: WIDTH,
+    height: HEIGHT,
+    layer: [
+      {
+        data: { values: lines },
+        mark: { type: 'line', strokeWidth: 1.5 },
+        encoding: {
+          x,
+          y,
+          color: { field: 'curve', type: 'nominal', title: 'error', scale: { domain: curves } },
+          strokeDash: {
+            field: 'curve',
+            type: 'nominal',
+            title: 'error',
+            scale: { domain: curves, range: curves.map(dash) },
+            legend: STROKE_LEGEND,
+          },
+        },
+      },
+      {
+        data: { values: marks },
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: {
+          x,
+          y,
+          shape: {
+            field: 'limit',
+            type: 'nominal',
+            title: 'limit at width',
+            scale: {
+              domain: ['width', 'samples', 'optimizer', 'evaluation floor', 'undetermined'],
+              range: ['circle', 'triangle-up', 'square', 'diamond', 'cross'],
+            },
+          },
+          color: { value: '#222222' },
         },
       },
     ],

@@ -1,5 +1,5 @@
 import { plainText } from '../../shared/plain-text.js';
-import { groupColumns, groupRows } from '../analysis/render.js';
+import { groupColumns, groupRows, headline } from '../analysis/render.js';
 import type { GroupAnalysis, StudyAnalysis } from '../analysis/types.js';
 import { fmt } from '../analysis/verdicts.js';
 
@@ -57,10 +57,8 @@ function verdictsTable(analysis: StudyAnalysis): string {
 
 /** A curve's heading, per-width table, verdict and warnings. */
 export function groupSection(g: GroupAnalysis): string {
-  const ci = g.slopeCi === null ? '' : ` [${fmt(g.slopeCi[0])}, ${fmt(g.slopeCi[1])}]`;
-  const head = `${g.label}: ${g.shape}${g.slope === null ? '' : `, slope ${fmt(g.slope)}${ci}`}`;
   return [
-    `<h3>${escapeHtml(head)}</h3>`,
+    `<h3>${escapeHtml(headline(g))}</h3>`,
     htmlTable(groupColumns(g), groupRows(g)),
     `<p class="verdict">${escapeHtml(g.verdict)}</p>`,
     ...g.warnings.map((w) => `<p class="warning">${escapeHtml(w)}</p>`),

@@ -2,7 +2,14 @@ import { predictionGrid } from '../../shared/predictions.js';
 import { createTarget } from '../../shared/targets/registry.js';
 import type { PredictionRecord, StudyData, TaskRecord } from '../analysis/load.js';
 import type { GroupAnalysis, StudyAnalysis } from '../analysis/types.js';
-import { convergenceChart, functionChart, regionsChart, seriesName } from './charts.js';
+import { limitPhrase } from '../analysis/verdicts.js';
+import {
+  convergenceChart,
+  decompositionChart,
+  functionChart,
+  regionsChart,
+  seriesName,
+} from './charts.js';
 import type { FunctionPanel, RegionPanel } from './charts.js';
 import { figure, groupSection, reportPage } from './html.js';
 import { renderSvg } from './render-svg.js';
@@ -64,6 +71,16 @@ function representatives(g: GroupAnalysis, tasks: readonly TaskRecord[], count: 
     const mid = atWidth[Math.floor((atWidth.length - 1) / 2)];
     return mid === undefined ? [] : [mid];
   });
+}
+
+/** The curve's trained / training-set / best-reference errors, with the limit per width. */
+async function decompositionFigure(g: GroupAnalysis): Promise<string> {
+  if (!g.points.some((p) => p.n > 0)) return '';
+  const svg = await renderSvg(decompositionChart(g));
+  return figure(
+    svg,
+    `${g.label}: median error on fresh points (solid) and on the nets' own training points (dashed; the gap is estimation: samples), and the best reference approximant of the same width (dotted; an explicit width-m network, so the gap to it is optimisation). Marks: the limit read at each width. ${limitPhrase(g)}.`,
+  );
 }
 
 async function functionFigure(
@@ -178,6 +195,7 @@ export async function buildReport(
     );
     for (const g of groups) {
       parts.push(groupSection(g));
+      parts.push(await decompositionFigure(g));
       const chosen = representatives(g, data.tasks, panels);
       const predictions = loadPredictions(chosen.map((t) => t.taskId));
       if (g.dim === 1) parts.push(await functionFigure(g, chosen, predictions));

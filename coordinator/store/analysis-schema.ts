@@ -129,3 +129,77 @@ SELECT *,
             ELSE median_l1 / nullif(median_rf_l1, 0) END AS gap
 FROM point;
 `;
+
+/** Columns whose per-point median the version 5 convergence view reports. */
+const MEDIAN_COLUMNS_V5 = [
+  'l1_error',
+  'sharpened_l1',
+  'accuracy',
+  'rf_l1',
+  'rf_sharpened_l1',
+  'interp_l1',
+  'train_l1',
+  'best_l1',
+  'l2_error',
+  'train_l2',
+];
+
+/**
+ * Schema version 5: the convergence view with the error decomposition per curve point: version
+ * 4's columns, then the medians of the evaluation L2 error and the training RMSE, the estimation
+ * gaps (evaluation / training set, in L1 and in L2) and the optimisation gap (trained / best
+ * reference, in the gap's measure). Ratios of medians, as the analysis computes them. A migration:
+ * never edit it once released.
+ */
+export const CONVERGENCE_VIEW_V5_SQL = `
+DROP VIEW convergence;
+CREATE VIEW convergence AS
+WITH base AS (
+  SELECT st.study, t.target, t.target_params, t.kind,
+         coalesce(json_extract(t.spec_json, '$.train.mode'), 'direct') AS mode,
+         t.dim, t.width, t.seed, r.l1_error, r.sharpened_l1, r.accuracy,
+         rf.l1_error AS rf_l1, rf.sharpened_l1 AS rf_sharpened_l1, ip.l1_error AS interp_l1,
+         r.train_l1_error AS train_l1,
+         CASE WHEN r.task_id IS NULL THEN NULL ELSE best.l1 END AS best_l1,
+         r.l2_error, r.train_l2_error AS train_l2
+  FROM study_tasks st
+  JOIN tasks t ON t.task_id = st.task_id
+  LEFT JOIN results r ON r.task_id = t.task_id AND r.outcome = 'done'
+  LEFT JOIN reference_results rf ON rf.task_id = t.task_id AND rf.method = 'random-features'
+  LEFT JOIN reference_results ip ON ip.task_id = t.task_id AND ip.method = 'interpolant'
+  LEFT JOIN best_references best ON best.task_id = t.task_id
+),
+ranked AS (
+  SELECT *,
+    ${medianRankColumns(MEDIAN_COLUMNS_V5)}
+  FROM base
+),
+point AS (
+  SELECT study, target, target_params, kind, mode, dim, width,
+         count(*) AS tasks,
+         count(l1_error) AS done,
+         ${medianOf('l1_error')} AS median_l1,
+         min(l1_error) AS min_l1,
+         max(l1_error) AS max_l1,
+         exp(avg(ln(l1_error))) AS geomean_l1,
+         ${medianOf('sharpened_l1')} AS median_sharpened_l1,
+         ${medianOf('accuracy')} AS median_accuracy,
+         ${medianOf('rf_l1')} AS median_rf_l1,
+         ${medianOf('rf_sharpened_l1')} AS median_rf_sharpened_l1,
+         ${medianOf('interp_l1')} AS median_interp_l1,
+         ${medianOf('train_l1')} AS median_train_l1,
+         ${medianOf('best_l1')} AS median_best_reference_l1,
+         ${medianOf('l2_error')} AS median_l2,
+         ${medianOf('train_l2')} AS median_train_l2
+  FROM ranked
+  GROUP BY study, target, target_params, kind, mode, dim, width
+)
+SELECT *,
+       CASE WHEN kind = 'classification' THEN median_sharpened_l1 / nullif(median_rf_sharpened_l1, 0)
+            ELSE median_l1 / nullif(median_rf_l1, 0) END AS gap,
+       median_l1 / nullif(median_train_l1, 0) AS estimation_gap,
+       median_l2 / nullif(median_train_l2, 0) AS estimation_gap_l2,
+       CASE WHEN kind = 'classification' THEN median_sharpened_l1 ELSE median_l1 END
+         / nullif(median_best_reference_l1, 0) AS optimisation_gap
+FROM point;
+`;

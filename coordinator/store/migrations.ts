@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { StoreError } from '../../shared/errors.js';
-import { ANALYSIS_SCHEMA_SQL } from './analysis-schema.js';
+import { ANALYSIS_SCHEMA_SQL, CONVERGENCE_VIEW_V5_SQL } from './analysis-schema.js';
 import { DECOMPOSITION_SCHEMA_SQL } from './decomposition-schema.js';
 import { DEAD_LETTER_SCHEMA_SQL } from './dead-letters.js';
 
@@ -109,6 +109,11 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     // Every backend runs every optimizer: the optimizer that trained each result, next to its
     // backend (NULL for results from workers that predate it).
     sql: `ALTER TABLE results ADD COLUMN optimizer TEXT;`,
+  },
+  {
+    version: 7,
+    // The convergence view gains the estimation and optimisation gaps (width-analysis).
+    sql: CONVERGENCE_VIEW_V5_SQL,
   },
 ];
 

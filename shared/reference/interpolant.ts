@@ -1,5 +1,6 @@
 import type { NetworkWeights } from '../network.js';
 import type { Target } from '../targets/target.js';
+import { ridgeProfileNetwork } from './piecewise-linear.js';
 
 /**
  * Why the interpolant reference does not exist for a target, or undefined when it does: it is
@@ -15,15 +16,14 @@ export function interpolantUnavailable(target: Target): string | undefined {
   return undefined;
 }
 
-/** The target's output vector (values, or one-hot labels) at the m + 1 knots j/m. */
-function knotValues(target: Target, width: number): Float64Array {
-  const knots = new Float64Array(width + 1);
-  for (let j = 0; j <= width; j++) knots[j] = j / width;
+/** The target's output vector (values, or one-hot labels) at 1-D points. */
+export function targetValuesAt(target: Target, points: Float64Array): Float64Array {
+  const n = points.length / target.dim;
   const k = target.outputs;
-  if (target.kind === 'regression') return target.values(knots, width + 1);
-  const labels = target.labels(knots, width + 1);
-  const out = new Float64Array((width + 1) * k);
-  for (let j = 0; j <= width; j++) out[j * k + (labels[j] ?? 0)] = 1;
+  if (target.kind === 'regression') return target.values(points, n);
+  const labels = target.labels(points, n);
+  const out = new Float64Array(n * k);
+  for (let j = 0; j < n; j++) out[j * k + (labels[j] ?? 0)] = 1;
   return out;
 }
 
@@ -40,30 +40,12 @@ export function interpolantNetwork(target: Target, width: number): NetworkWeight
     throw new RangeError(`interpolantNetwork: width must be a positive integer, got ${width}`);
   }
   if (interpolantUnavailable(target) !== undefined) return null;
-  const k = target.outputs;
-  const values = knotValues(target, width);
-  const w1 = new Float32Array(width).fill(1);
-  const b1 = new Float32Array(width);
-  for (let j = 0; j < width; j++) b1[j] = -j / width;
-  const w2 = new Float32Array(k * width);
-  const b2 = new Float32Array(k);
-  for (let c = 0; c < k; c++) {
-    b2[c] = values[c] ?? 0;
-    let previousSlope = 0;
-    for (let j = 0; j < width; j++) {
-      const slope = ((values[(j + 1) * k + c] ?? 0) - (values[j * k + c] ?? 0)) * width;
-      w2[c * width + j] = slope - previousSlope;
-      previousSlope = slope;
-    }
-  }
-  return {
-    dim: 1,
-    width,
-    outputs: k,
-    output: target.kind === 'classification' ? 'softmax' : 'linear',
-    w1,
-    b1,
-    w2,
-    b2,
-  };
+  const knots = new Float64Array(width + 1);
+  for (let j = 0; j <= width; j++) knots[j] = j / width;
+  const output = target.kind === 'classification' ? 'softmax' : 'linear';
+  return ridgeProfileNetwork(
+    Float64Array.of(1),
+    { knots, values: targetValuesAt(target, knots) },
+    output,
+  );
 }

@@ -27,7 +27,10 @@ export type ReferenceMethod = (typeof REFERENCE_METHODS)[number];
 export interface ReferenceResult {
   readonly method: ReferenceMethod;
   readonly metrics: EvalMetrics;
-  /** Root mean squared residual on the training data (random-features); null otherwise. */
+  /**
+   * Root mean squared residual on the points it was fitted to: the training data
+   * (random-features), the training data plus fresh points (greedy); null otherwise.
+   */
   readonly trainRmse: number | null;
   /** The absolute ridge penalty (random-features); null otherwise. */
   readonly ridge: number | null;

@@ -8,13 +8,14 @@ function checkPoints(x: Float64Array, n: number, dim: number): void {
 
 /**
  * A regression target from its value at one point (the point starts at x[offset]); `extras` are
- * the optional facts of singular targets (an importance density, not being in L2).
+ * the optional facts some targets have (an importance density, not being in L2, a ridge
+ * direction, an exact network).
  */
 export function pointwiseRegression(
   name: string,
   dim: number,
   value: (x: Float64Array, offset: number) => number,
-  extras: Pick<RegressionTarget, 'importance' | 'inL2'> = {},
+  extras: Pick<RegressionTarget, 'importance' | 'inL2' | 'ridgeDirection' | 'exactNetwork'> = {},
 ): RegressionTarget {
   return {
     kind: 'regression',
@@ -27,8 +28,7 @@ export function pointwiseRegression(
       for (let p = 0; p < n; p++) out[p] = value(x, p * dim);
       return out;
     },
-    ...(extras.importance === undefined ? {} : { importance: extras.importance }),
-    ...(extras.inL2 === undefined ? {} : { inL2: extras.inL2 }),
+    ...extras,
   };
 }
 

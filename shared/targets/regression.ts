@@ -39,8 +39,11 @@ export const ridgeSine: TargetDefinition = defineTarget({
   defaultLoss: 'mse',
   create: ({ k, seed }, dim) => {
     const w = randomUnitVector(new Rng(deriveSeed('ridge-sine', seed, 'direction')), dim);
-    return pointwiseRegression('ridge-sine', dim, (x, offset) =>
-      Math.sin(2 * Math.PI * k * dotAt(w, x, offset)),
+    return pointwiseRegression(
+      'ridge-sine',
+      dim,
+      (x, offset) => Math.sin(2 * Math.PI * k * dotAt(w, x, offset)),
+      { ridgeDirection: w },
     );
   },
 });
@@ -71,7 +74,9 @@ export const kink: TargetDefinition = defineTarget({
   defaultLoss: 'mse',
   create: ({ seed }, dim) => {
     const { w, c } = centralHyperplane(seed, dim);
-    return pointwiseRegression('kink', dim, (x, offset) => Math.abs(dotAt(w, x, offset) - c));
+    return pointwiseRegression('kink', dim, (x, offset) => Math.abs(dotAt(w, x, offset) - c), {
+      ridgeDirection: w,
+    });
   },
 });
 
@@ -83,6 +88,8 @@ export const step: TargetDefinition = defineTarget({
   defaultLoss: 'mse',
   create: ({ seed }, dim) => {
     const { w, c } = centralHyperplane(seed, dim);
-    return pointwiseRegression('step', dim, (x, offset) => (dotAt(w, x, offset) >= c ? 1 : 0));
+    return pointwiseRegression('step', dim, (x, offset) => (dotAt(w, x, offset) >= c ? 1 : 0), {
+      ridgeDirection: w,
+    });
   },
 });

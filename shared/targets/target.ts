@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { NetworkWeights } from '../network.js';
 
 /** Regression targets are fitted with a linear output; classification targets with softmax. */
 export type TargetKind = 'regression' | 'classification';
@@ -60,6 +61,13 @@ export interface RegressionTarget extends TargetBase {
    * L2 error of every bounded approximant is then infinite, so none is reported. Absent: true.
    */
   readonly inL2?: boolean;
+  /**
+   * Present for ridge targets f(x) = phi(w . x): the unit direction w. The formula holds on all of
+   * R^d, not only the cube, so phi(s) = f(s w); references build the 1-D profile from it.
+   */
+  readonly ridgeDirection?: Float64Array;
+  /** Present when the target is a ReLU network itself (`teacher`): its weights. */
+  readonly exactNetwork?: NetworkWeights;
 }
 
 export interface ClassificationTarget extends TargetBase {

@@ -54,8 +54,9 @@ export const teacher: TargetDefinition = defineTarget({
   params: teacherParams,
   defaultLoss: 'mse',
   create: (params, dim) => {
-    const { w1, b1, w2, width } = teacherNetwork(params, dim);
-    return pointwiseRegression('teacher', dim, (x, offset) => {
+    const network = teacherNetwork(params, dim);
+    const { w1, b1, w2, width } = network;
+    const value = (x: Float64Array, offset: number): number => {
       let sum = 0;
       for (let j = 0; j < width; j++) {
         let pre = b1[j] ?? 0;
@@ -63,6 +64,7 @@ export const teacher: TargetDefinition = defineTarget({
         if (pre > 0) sum += (w2[j] ?? 0) * pre;
       }
       return sum;
-    });
+    };
+    return pointwiseRegression('teacher', dim, value, { exactNetwork: network });
   },
 });

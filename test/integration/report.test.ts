@@ -118,6 +118,9 @@ test('analyze - bad input exits 2 and names the problem', async () => {
   const eps = await runCli(['analyze', 'report', '--db', db, '--eps', '1e-2,2'], dir.path);
   assert.equal(eps.code, 2);
   assert.match(eps.stderr, /--eps\[1\]: expected a number in \(0, 1\), got 2/);
+  const gap = await runCli(['analyze', 'report', '--db', db, '--estimation-gap', '1'], dir.path);
+  assert.equal(gap.code, 2);
+  assert.match(gap.stderr, /--estimation-gap: expected a number > 1, got 1/);
   const unknown = await runCli(['analyze', 'nope', '--db', db], dir.path);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown study 'nope'/);
@@ -128,9 +131,10 @@ test('analyze - bad input exits 2 and names the problem', async () => {
 test('report - one self-contained file: inline SVG plots, no URL to fetch', () => {
   const html = readFileSync(report, 'utf8');
   assert.match(html, /^<!DOCTYPE html>/);
-  // Convergence per target (2), learned functions for the three d = 1 curves, decision
+  // Convergence per target (2), the error decomposition per curve (6), learned functions for
+  // the three d = 1 curves, decision
   // regions for the two d = 2 classification curves.
-  assert.equal(html.match(/<svg/g)?.length, 2 + 3 + 2);
+  assert.equal(html.match(/<svg/g)?.length, 2 + 6 + 3 + 2);
   // Only fragment references (#clip3) may appear: nothing the browser would fetch.
   const external = html.match(/https?:|\bsrc=|@import|url\((?!#)|<script|<link/g);
   assert.equal(external, null, `external references: ${String(external)}`);
@@ -150,7 +154,7 @@ test('report - headless Chromium loads it without errors and shows the plots', a
   assert.equal(dom.code, 0, dom.stderr);
   assert.match(dom.stdout, /<h1>widthsweep report: report<\/h1>/);
   const svgs = dom.stdout.match(/<svg[^>]*class="marks"/g) ?? [];
-  assert.equal(svgs.length, 7, 'every plot is in the rendered DOM');
+  assert.equal(svgs.length, 13, 'every plot is in the rendered DOM');
   assert.ok((dom.stdout.match(/<path/g) ?? []).length > 50, 'the plots have marks');
   assert.doesNotMatch(dom.stderr, /net::ERR_|Failed to load|Uncaught|CONSOLE\(\d+\).*error/i);
 

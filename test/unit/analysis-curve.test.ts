@@ -2,12 +2,24 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseEpsList } from '../../coordinator/cli/analyze-command.js';
 import { classifyCurve } from '../../coordinator/analysis/curve-shape.js';
+import type { CurveShape } from '../../coordinator/analysis/curve-shape.js';
 import { epsWidth } from '../../coordinator/analysis/eps-width.js';
+import type { EpsCurve } from '../../coordinator/analysis/eps-width.js';
 import { resolveAnalysisOptions } from '../../coordinator/analysis/options.js';
 import { fitLogLog } from '../../coordinator/analysis/stats.js';
+import type { LineFit } from '../../coordinator/analysis/stats.js';
 import { ValidationError } from '../../shared/errors.js';
 
 const WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024];
+/** A curve the eps rules may extrapolate: falling, width-limited, a rate. */
+const curve = (fit: LineFit | null, shape: CurveShape = 'falling'): EpsCurve => ({
+  shape,
+  fit,
+  limit: 'width',
+  widthFree: false,
+  rangeDependent: false,
+  maxExtrapolation: 16,
+});
 const law = (w: number) => 3 * w ** -1.5;
 
 test('analysis saturation - a curve that flattens at 1e-3 saturates at the first flat width', () => {
@@ -44,14 +56,14 @@ test('analysis eps-width - interpolates in log-log between the widths that brack
   const widths = [4, 8, 16, 32, 64];
   const medians = widths.map(law);
   const fit = fitLogLog(widths, medians);
-  const e = epsWidth(widths, medians, 1e-2, fit, 'falling');
+  const e = epsWidth(widths, medians, 1e-2, curve(fit));
   assert.equal(e.how, 'interpolated');
   // Exact on a power law: 3 m^-1.5 = 1e-2 at m = 300^(2/3).
   assert.ok(Math.abs((e.width ?? 0) - 300 ** (2 / 3)) < 1e-9, String(e.width));
 });
 
 test('analysis eps-width - interpolation between two measured widths uses only them', () => {
-  const e = epsWidth([10, 100], [0.1, 0.001], 0.01, null, 'falling');
+  const e = epsWidth([10, 100], [0.1, 0.001], 0.01, curve(null));
   assert.ok(Math.abs((e.width ?? 0) - 10 ** 1.5) < 1e-9, String(e.width));
 });
 
@@ -59,14 +71,26 @@ test('analysis eps-width - unreached levels extrapolate a falling fit, never a s
   const widths = [4, 8, 16, 32, 64];
   const medians = widths.map(law);
   const fit = fitLogLog(widths, medians);
-  const far = epsWidth(widths, medians, 1e-4, fit, 'falling');
+  const far = epsWidth(widths, medians, 1e-4, curve(fit));
   assert.equal(far.how, 'extrapolated');
   assert.equal(far.width, null);
   assert.ok(Math.abs((far.extrapolated ?? 0) / 30000 ** (2 / 3) - 1) < 1e-9);
-  const stuck = epsWidth(widths, medians, 1e-4, fit, 'saturating');
-  assert.deepEqual(stuck, { eps: 1e-4, how: 'not-reached', width: null, extrapolated: null });
-  const easy = epsWidth(widths, medians, 0.5, fit, 'falling');
-  assert.deepEqual(easy, { eps: 0.5, how: 'at-smallest', width: 4, extrapolated: null });
+  const stuck = epsWidth(widths, medians, 1e-4, curve(fit, 'saturating'));
+  assert.deepEqual(stuck, {
+    eps: 1e-4,
+    how: 'not-reached',
+    width: null,
+    extrapolated: null,
+    refusal: 'saturated',
+  });
+  const easy = epsWidth(widths, medians, 0.5, curve(fit));
+  assert.deepEqual(easy, {
+    eps: 0.5,
+    how: 'at-smallest',
+    width: 4,
+    extrapolated: null,
+    refusal: null,
+  });
 });
 
 test('analysis options - defaults, and each bad value named by its option path', () => {

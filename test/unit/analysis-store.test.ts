@@ -23,13 +23,23 @@ const spec = validateStudySpec({
 });
 const tasks = expandStudy(spec);
 
-/** A done outcome whose L1 is 3 m^-1.5 times a per-seed factor, with a reference at m^-2. */
+/**
+ * A done outcome whose L1 is 3 m^-1.5 times a per-seed factor, with a reference at m^-2 and
+ * training-set errors half the evaluation's (L2 a third).
+ */
 function outcome(task: Task): TaskOutcome {
   const base = doneOutcome(task, 3 * task.width ** -1.5 * ([0.9, 1, 1.2][task.seed] ?? 1));
   if (base.type !== 'done') throw new Error('unreachable');
   const metrics = { ...base.metrics, l1Error: 2 * task.width ** -2 };
+  const l2 = base.metrics.l2Error ?? 0;
   return {
     ...base,
+    trainMetrics: {
+      l1Error: base.metrics.l1Error / 2,
+      l2Error: l2 / 3,
+      maxError: base.metrics.maxError,
+      points: 1024,
+    },
     references: [
       { method: 'random-features', metrics, trainRmse: 0.01, ridge: 1e-6, fitMs: 3 },
       {
@@ -81,6 +91,12 @@ test('analysis store - the convergence view gives per-width medians and the gap'
       assert.ok(Math.abs((r.median_rf_l1 as number) - 2 * w ** -2) < 1e-12);
       assert.ok(Math.abs((r.median_interp_l1 as number) - w ** -2) < 1e-12);
       assert.ok(Math.abs((r.gap as number) - (3 * w ** -1.5) / (2 * w ** -2)) < 1e-9);
+      // The decomposition (schema version 5): ratios of the medians.
+      assert.ok(Math.abs((r.median_train_l1 as number) - 1.5 * w ** -1.5) < 1e-12);
+      assert.ok(Math.abs((r.estimation_gap as number) - 2) < 1e-9);
+      assert.ok(Math.abs((r.estimation_gap_l2 as number) - 3) < 1e-9);
+      assert.ok(Math.abs((r.median_best_reference_l1 as number) - w ** -2) < 1e-12);
+      assert.ok(Math.abs((r.optimisation_gap as number) - 3 * w ** 0.5) < 1e-9);
     }
     const refs = conn
       .prepare(
@@ -150,9 +166,18 @@ test('analysis - a study becomes groups with a rate, an interval and eps-widths 
     // 3 m^-1.5 = 0.05 at m = 60^(2/3) ~ 15.3.
     assert.ok(Math.abs((epsWidth['0.05'] ?? 0) - 60 ** (2 / 3)) < 0.01);
     assert.equal(epsWidth['0.001'], null);
-    assert.ok(((group.eps_extrapolated_width as Record<string, number>)['0.001'] ?? 0) > 32);
+    // Trained 3 m^-1.5 against the interpolant's m^-2: 6-17 x the best reference, so the
+    // optimizer, not the width, limits the curve and 1e-3 is not extrapolated.
+    assert.equal((group.eps_extrapolated_width as Record<string, number | null>)['0.001'], null);
+    assert.equal((group.eps_refusal as Record<string, string | null>)['0.001'], 'optimizer');
+    assert.equal((group.limit as { factor: string }).factor, 'optimizer');
+    assert.equal(group.rate_meaningful, false);
     assert.equal(group.saturation_width, null);
     assert.match(group.verdict as string, /falls as m\^-1\.5/);
+    const point = group.points[0] ?? {};
+    assert.equal(point.best_ref_method, 'interpolant');
+    assert.equal(point.estimation_gap, 2);
+    assert.ok(Math.abs((point.optimisation_gap as number) - 6) < 1e-9);
   } finally {
     conn.close();
   }

@@ -122,14 +122,14 @@ test('reference interpolant - passes through the knots and exists only where it 
   assert.match(interpolantUnavailable(singular) ?? '', /unbounded/);
 });
 
-test('reference results - evaluated on the task points, with the interpolant in d = 1 only', () => {
+test('reference results - evaluated on the task points, each method where it applies', () => {
   const target = createTarget({ name: 'disk', params: { radius: null } }, 2);
   const data = sampleTrainingData(target, 256, 1);
   const init = initNetwork(2, 16, 2, 'softmax', 2);
-  const refs = computeReferences({ target, data, init, evalSpec, evalSeed: 3 });
+  const refs = computeReferences({ target, data, init, evalSpec, evalSeed: 3, seed: 1 });
   assert.deepEqual(
     refs.map((r) => r.method),
-    ['random-features'],
+    ['random-features', 'greedy'],
   );
   const rf = refs[0];
   assert.ok(rf !== undefined && rf.metrics.sharpenedL1 !== null && rf.metrics.accuracy !== null);
@@ -141,9 +141,36 @@ test('reference results - evaluated on the task points, with the interpolant in 
     init: initNetwork(1, 8, 1, 'linear', 2),
     evalSpec,
     evalSeed: 3,
+    seed: 1,
   });
   assert.deepEqual(
     sineRefs.map((r) => r.method),
-    ['random-features', 'interpolant'],
+    ['random-features', 'interpolant', 'free-knot', 'greedy'],
+  );
+  const teacher = createTarget({ name: 'teacher', params: { k: 4, seed: 0 } }, 2);
+  const teacherRefs = computeReferences({
+    target: teacher,
+    data: sampleTrainingData(teacher, 128, 1),
+    init: initNetwork(2, 8, 1, 'linear', 2),
+    evalSpec,
+    evalSeed: 3,
+    seed: 1,
+  });
+  assert.deepEqual(
+    teacherRefs.map((r) => r.method),
+    ['random-features', 'teacher', 'greedy'],
+  );
+  const ridge = createTarget({ name: 'ridge-sine', params: { k: 1, seed: 0 } }, 3);
+  const ridgeRefs = computeReferences({
+    target: ridge,
+    data: sampleTrainingData(ridge, 128, 1),
+    init: initNetwork(3, 8, 1, 'linear', 2),
+    evalSpec,
+    evalSeed: 3,
+    seed: 1,
+  });
+  assert.deepEqual(
+    ridgeRefs.map((r) => r.method),
+    ['random-features', 'ridge-interpolant', 'greedy'],
   );
 });
