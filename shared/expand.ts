@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { withChosenOptimizer } from './optimizer-choice.js';
 import type { StudySpec } from './spec/study-spec.js';
-import { getTargetDefinition } from './targets/registry.js';
+import { createTarget, getTargetDefinition } from './targets/registry.js';
 import { RESULT_FORMAT_VERSION } from './task.js';
-import { taskTrainRecipes } from './train-mode.js';
+import { autoSampleCount } from './training-data.js';
+import { taskTrainRecipes, type UnsizedTrainSpec } from './train-mode.js';
+import type { ResolvedTrainSpec } from './spec/schema.js';
 import type { Task, TaskSpec } from './task.js';
 
 /** Hex digits kept from the SHA-256: 128 bits, far beyond any grid's birthday bound. */
@@ -16,8 +18,24 @@ export function taskId(spec: TaskSpec): string {
 }
 
 /**
+ * The recipe a net of `dim`, `width` and `outputs` trains with: `samples: auto` resolved by
+ * autoSampleCount, then `optimizer: auto` by the optimizer choice (which may depend on it).
+ */
+export function sizedRecipe(
+  train: UnsizedTrainSpec,
+  dim: number,
+  width: number,
+  outputs: number,
+): ResolvedTrainSpec {
+  const samples =
+    train.samples === 'auto' ? autoSampleCount(dim, width, outputs, train.batch) : train.samples;
+  return withChosenOptimizer({ ...train, samples }, dim, width);
+}
+
+/**
  * Expands the grid in a stable order (target, training mode, dim, width, seed). `train.loss:
- * auto` is resolved here so that an explicit loss equal to the default yields the same task id.
+ * auto`, `samples: auto` and `optimizer: auto` are resolved here, so that an explicit value equal
+ * to what auto chose yields the same task id.
  */
 export function expandStudy(spec: StudySpec): Task[] {
   const tasks: Task[] = [];
@@ -27,6 +45,7 @@ export function expandStudy(spec: StudySpec): Task[] {
       throw new TypeError(`expandStudy: unvalidated target ${target.name}`);
     for (const train of taskTrainRecipes(spec.train, definition.kind, definition.defaultLoss)) {
       for (const dim of spec.grid.dims) {
+        const { outputs } = createTarget(target, dim);
         for (const width of spec.grid.widths) {
           for (const seed of spec.grid.seeds) {
             const taskSpec: TaskSpec = {
@@ -36,7 +55,7 @@ export function expandStudy(spec: StudySpec): Task[] {
               dim,
               width,
               seed,
-              train: withChosenOptimizer(train, dim, width),
+              train: sizedRecipe(train, dim, width, outputs),
               eval: spec.eval,
             };
             tasks.push({ ...taskSpec, id: taskId(taskSpec) });

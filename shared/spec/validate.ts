@@ -135,7 +135,8 @@ function checkRecipes(spec: ParsedStudySpec, errors: ValidationError[]): void {
   if (eps !== undefined && mode !== 'construction' && mode !== 'both') {
     errors.push(new ValidationError('train.eps', 'only used with train.mode construction or both'));
   }
-  if (spec.train.batch > spec.train.samples) {
+  // With samples auto the count is raised to the batch (autoSampleCount), so only fixed counts clash.
+  if (spec.train.samples !== 'auto' && spec.train.batch > spec.train.samples) {
     errors.push(
       new ValidationError(
         'train.batch',
