@@ -19,7 +19,8 @@ export function taskId(spec: TaskSpec): string {
 
 /**
  * The recipe a net of `dim`, `width` and `outputs` trains with: `samples: auto` resolved by
- * autoSampleCount, then `optimizer: auto` by the optimizer choice (which may depend on it).
+ * autoSampleCount, then `optimizer: auto` by the optimizer choice (which may depend on it), then
+ * `init` (absent: reference for lbfgs and lsgd, random for adam and sgd).
  */
 export function sizedRecipe(
   train: UnsizedTrainSpec,
@@ -27,9 +28,16 @@ export function sizedRecipe(
   width: number,
   outputs: number,
 ): ResolvedTrainSpec {
+  const { init, ...rest } = train;
   const samples =
     train.samples === 'auto' ? autoSampleCount(dim, width, outputs, train.batch) : train.samples;
-  return withChosenOptimizer({ ...train, samples }, dim, width);
+  const sized = withChosenOptimizer({ ...rest, samples }, dim, width);
+  // init random stays out of the task (the ids it had before warm starts existed); an absent
+  // init means the warm start wherever the optimizer is one only the fused backend runs.
+  const fusedOnly = sized.optimizer === 'lbfgs' || sized.optimizer === 'lsgd';
+  return (init ?? (fusedOnly ? 'reference' : 'random')) === 'reference'
+    ? { ...sized, init: 'reference' }
+    : sized;
 }
 
 /**

@@ -13,10 +13,13 @@ import type { TrainingData } from './training-data.js';
 export type TrainMode = 'direct' | 'construction';
 
 /**
- * A task recipe before it is sized for a net: `samples` may still be `auto` (resolved per dim
- * and width by sizedRecipe in shared/expand.ts).
+ * A task recipe before it is sized for a net: `samples` may still be `auto` and `init` absent
+ * (both resolved per dim and width by sizedRecipe in shared/expand.ts).
  */
-export type UnsizedTrainSpec = Omit<ResolvedTrainSpec, 'samples'> & { samples: number | 'auto' };
+export type UnsizedTrainSpec = Omit<ResolvedTrainSpec, 'samples' | 'init'> & {
+  samples: number | 'auto';
+  init?: 'random' | 'reference';
+};
 
 /** The mode a resolved recipe trains with (`mode` is absent for direct training). */
 export function trainModeOf(train: Pick<ResolvedTrainSpec, 'mode'>): TrainMode {
@@ -35,9 +38,7 @@ export function taskTrainRecipes(
   kind: TargetKind,
   defaultLoss: LossName,
 ): UnsizedTrainSpec[] {
-  const { mode, eps, loss, init, ...rest } = train;
-  // init: random is the default and stays out of the task, so older task ids are kept.
-  const recipe = init === 'reference' ? { ...rest, init } : rest;
+  const { mode, eps, loss, ...recipe } = train;
   const resolvedLoss = loss === 'auto' ? defaultLoss : loss;
   const direct: UnsizedTrainSpec = { ...recipe, loss: resolvedLoss };
   if (kind !== 'classification' || mode === undefined || mode === 'direct') return [direct];

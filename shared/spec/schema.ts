@@ -46,8 +46,10 @@ export const trainSchema = z.strictObject({
   /**
    * random = the seeded random initialisation (shared/init.ts); reference = a data-driven warm
    * start: a pilot fit on the training points shapes the hidden directions (worker/train/
-   * pilot-init.ts; no target knowledge beyond the samples). No zod default, so recipes without
-   * the key keep their task ids. @default random
+   * pilot-init.ts; no target knowledge beyond the samples; fused backend only). No zod default:
+   * absent = reference for the fused-only optimizers lbfgs and lsgd, random for adam and sgd
+   * (which the tfjs backends run), resolved into each task (shared/expand.ts sizedRecipe).
+   * @default reference (lbfgs, lsgd), random (adam, sgd)
    */
   init: oneOf(['random', 'reference']).optional(),
   /** Learning rate (peak, for the cosine schedule). @default 0.01 */

@@ -11,6 +11,7 @@ import {
 } from '../train/trainer.js';
 import { FusedNet } from './fused-net.js';
 import { instantiateKernel, type CompiledKernel } from './kernel.js';
+import { PILOT_SHARE, pilotWarmStart } from '../train/pilot-init.js';
 import { createMethod, type Method } from './methods.js';
 import { resolveFusedTrainerOptions, type FusedTrainerOptions } from './options.js';
 
@@ -58,18 +59,40 @@ export async function trainFused(input: FusedTrainInput): Promise<TrainResult> {
     ...(options.block === undefined ? {} : { block: options.block }),
   });
   const sampler = minibatch ? new MinibatchSampler(data.n, train.batch, input.shuffleSeed) : null;
-  const method: Method = createMethod(net, train, sampler, options);
+  let method: Method = createMethod(net, train, sampler, options);
+  // train.init reference: the first PILOT_SHARE of the steps fit a pilot, whose gradient outer
+  // product then shapes a fresh hidden layer (worker/train/pilot-init.ts) for the rest.
+  const restartAt = train.init === 'reference' ? Math.floor(PILOT_SHARE * train.steps) : -1;
+  let stepOffset = 0;
   const fullLoss = (): number => net.lossGradient(train.loss, false);
 
   const curve = new LossCurveRecorder(lossCurveSteps(train.steps));
   let steps = 0;
   let lastYieldMs = performance.now();
   for (let s = 0; s < train.steps; s++) {
-    const lr = learningRateAt(train.schedule, train.lr, s, train.steps);
+    if (s === restartAt) {
+      method.finish();
+      const warm = pilotWarmStart(net.weights(), data, input.shuffleSeed);
+      if (warm !== null) {
+        net.setWeights(warm);
+        net.resetMoments();
+        if (train.loss === 'mse' && train.optimizer !== 'adam' && train.optimizer !== 'sgd') {
+          net.solveOutputLayer(options.ridge);
+        }
+        method = createMethod(net, train, sampler, options, true);
+        stepOffset = s;
+      }
+    }
+    const lr = learningRateAt(train.schedule, train.lr, s - stepOffset, train.steps - stepOffset);
     if (sampler !== null && curve.wants(s) && !curve.add(s, fullLoss())) break;
-    const loss = method.update(s, lr);
-    // A method that cannot improve any more (lbfgs at float precision) ends training early.
-    if (loss === null) break;
+    const loss = method.update(s - stepOffset, lr);
+    // A method that cannot improve any more (lbfgs at float precision) ends training early,
+    // the pilot of a warm start at its restart.
+    if (loss === null) {
+      if (s >= restartAt) break;
+      s = restartAt - 1;
+      continue;
+    }
     steps = s + 1;
     if (sampler === null && curve.wants(s) && !curve.add(s, loss)) break;
     if (performance.now() - lastYieldMs >= YIELD_INTERVAL_MS) {

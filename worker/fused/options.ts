@@ -10,18 +10,24 @@ export interface FusedTrainerOptions {
   readonly ridge?: number;
   /** lbfgs: curvature pairs kept. @default 10 */
   readonly lbfgsHistory?: number;
+  /**
+   * lbfgs on mse after a warm start: steps between least-squares solves of the output layer
+   * (0 = never; see methods.ts). @default 200
+   */
+  readonly lbfgsSolveEvery?: number;
 }
 
 export interface ResolvedFusedTrainerOptions {
   readonly block: number | undefined;
   readonly ridge: number;
   readonly lbfgsHistory: number;
+  readonly lbfgsSolveEvery: number;
 }
 
 export function resolveFusedTrainerOptions(
   options: FusedTrainerOptions = {},
 ): ResolvedFusedTrainerOptions {
-  const { block, ridge = DEFAULT_RIDGE, lbfgsHistory = 10 } = options;
+  const { block, ridge = DEFAULT_RIDGE, lbfgsHistory = 10, lbfgsSolveEvery = 200 } = options;
   if (block !== undefined && !(Number.isInteger(block) && block >= 16 && block % 16 === 0)) {
     throw new ValidationError(
       'block',
@@ -37,5 +43,11 @@ export function resolveFusedTrainerOptions(
       `expected a positive integer, got ${describeValue(lbfgsHistory)}`,
     );
   }
-  return { block, ridge, lbfgsHistory };
+  if (!(Number.isInteger(lbfgsSolveEvery) && lbfgsSolveEvery >= 0)) {
+    throw new ValidationError(
+      'lbfgsSolveEvery',
+      `expected a non-negative integer, got ${describeValue(lbfgsSolveEvery)}`,
+    );
+  }
+  return { block, ridge, lbfgsHistory, lbfgsSolveEvery };
 }

@@ -27,7 +27,7 @@ export interface TrainNetworkInput {
   readonly init: NetworkWeights;
   readonly train: Pick<
     ResolvedTrainSpec,
-    'steps' | 'lr' | 'optimizer' | 'momentum' | 'schedule' | 'batch' | 'loss'
+    'steps' | 'lr' | 'optimizer' | 'momentum' | 'schedule' | 'batch' | 'loss' | 'init'
   >;
   /** Seeds the minibatch order; unused when training full batch. */
   readonly shuffleSeed: number;
@@ -60,6 +60,9 @@ export interface TrainResult {
 export async function trainNetwork(input: TrainNetworkInput): Promise<TrainResult> {
   const { tf, data, init, train, signal } = input;
   checkInput(data, init, train.loss);
+  if (train.init === 'reference') {
+    throw new ValidationError('train.init', 'reference needs the fused backend; use random');
+  }
   const method = tfjsOptimizer(
     chooseOptimizer(train, { dim: init.dim, width: init.width, samples: data.n }),
   );
