@@ -65,3 +65,15 @@ test('samples auto - a bad value names train.samples', () => {
     }
   }
 });
+
+test('train init - absent: reference for lbfgs and lsgd, random (not stored) for adam', () => {
+  const [lsgd] = expandStudy(spec({}, [8]));
+  assert.equal(lsgd?.train.optimizer, 'lsgd');
+  assert.equal(lsgd?.train.init, 'reference');
+  const [adam] = expandStudy(spec({ optimizer: 'adam' }, [8]));
+  assert.equal(adam !== undefined && 'init' in adam.train, false);
+  const [random] = expandStudy(spec({ init: 'random' }, [8]));
+  assert.equal(random !== undefined && 'init' in random.train, false);
+  const [explicit] = expandStudy(spec({ init: 'reference' }, [8]));
+  assert.equal(explicit?.id, lsgd?.id);
+});
