@@ -11,7 +11,7 @@ export interface FusedTrainerOptions {
   /** lbfgs: curvature pairs kept. @default 10 */
   readonly lbfgsHistory?: number;
   /**
-   * lbfgs on mse after a warm start: steps between least-squares solves of the output layer
+   * lbfgs on mse after a warm start or in 1-D: steps between least-squares solves of the output layer
    * (0 = never; see methods.ts). @default 200
    */
   readonly lbfgsSolveEvery?: number;
