@@ -72,13 +72,7 @@ export async function trainFused(input: FusedTrainInput): Promise<TrainResult> {
   for (let s = 0; s < train.steps; s++) {
     if (s === restartAt) {
       method.finish();
-      const warm = pilotWarmStart(net.weights(), data, input.shuffleSeed);
-      if (warm !== null) {
-        net.setWeights(warm);
-        net.resetMoments();
-        if (train.loss === 'mse' && train.optimizer !== 'adam' && train.optimizer !== 'sgd') {
-          net.solveOutputLayer(options.ridge);
-        }
+      if (warmStart(net, data, train, input.shuffleSeed, options.ridge)) {
         method = createMethod(net, train, sampler, options, true);
         stepOffset = s;
       }
@@ -87,7 +81,8 @@ export async function trainFused(input: FusedTrainInput): Promise<TrainResult> {
     if (sampler !== null && curve.wants(s) && !curve.add(s, fullLoss())) break;
     const loss = method.update(s - stepOffset, lr);
     // A method that cannot improve any more (lbfgs at float precision) ends training early,
-    // the pilot of a warm start at its restart.
+    // the pilot of a warm start at its restart (`steps` then counts the skipped pilot steps:
+    // it is the index the loss curve ends at).
     if (loss === null) {
       if (s >= restartAt) break;
       s = restartAt - 1;
@@ -114,4 +109,26 @@ export async function trainFused(input: FusedTrainInput): Promise<TrainResult> {
     trainMs: performance.now() - startMs,
     divergence: curve.divergence,
   };
+}
+
+/**
+ * Replaces the pilot by its warm start (worker/train/pilot-init.ts) with fresh optimizer state
+ * and, for the least-squares optimizers, a solved output layer. False (nothing changed) when the
+ * pilot's gradient outer product is not low-dimensional.
+ */
+function warmStart(
+  net: FusedNet,
+  data: FusedTrainInput['data'],
+  train: { readonly loss: string; readonly optimizer: string },
+  seed: number,
+  ridge: number,
+): boolean {
+  const warm = pilotWarmStart(net.weights(), data, seed);
+  if (warm === null) return false;
+  net.setWeights(warm);
+  net.resetMoments();
+  if (train.loss === 'mse' && train.optimizer !== 'adam' && train.optimizer !== 'sgd') {
+    net.solveOutputLayer(ridge);
+  }
+  return true;
 }
