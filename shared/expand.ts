@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { withChosenOptimizer } from './optimizer-choice.js';
 import type { StudySpec } from './spec/study-spec.js';
-import { getTargetDefinition } from './targets/registry.js';
+import { createTarget, getTargetDefinition } from './targets/registry.js';
 import { RESULT_FORMAT_VERSION } from './task.js';
-import { taskTrainRecipes } from './train-mode.js';
+import { autoSampleCount } from './training-data.js';
+import { taskTrainRecipes, type UnsizedTrainSpec } from './train-mode.js';
+import type { ResolvedTrainSpec } from './spec/schema.js';
 import type { Task, TaskSpec } from './task.js';
 
 /** Hex digits kept from the SHA-256: 128 bits, far beyond any grid's birthday bound. */
@@ -16,8 +18,32 @@ export function taskId(spec: TaskSpec): string {
 }
 
 /**
- * The grid's tasks in a stable order (target, training mode, dim, width, seed). `train.loss:
- * auto` is resolved here so that an explicit loss equal to the default yields the same task id.
+ * The recipe a net of `dim`, `width` and `outputs` trains with: `samples: auto` resolved by
+ * autoSampleCount, then `optimizer: auto` by the optimizer choice (which may depend on it), then
+ * `init` (absent: reference for lbfgs and lsgd, random for adam and sgd).
+ */
+export function sizedRecipe(
+  train: UnsizedTrainSpec,
+  dim: number,
+  width: number,
+  outputs: number,
+): ResolvedTrainSpec {
+  const { init, ...rest } = train;
+  const samples =
+    train.samples === 'auto' ? autoSampleCount(dim, width, outputs, train.batch) : train.samples;
+  const sized = withChosenOptimizer({ ...rest, samples }, dim, width);
+  // init random stays out of the task (the ids it had before warm starts existed); an absent
+  // init means the warm start for the full-batch second-order optimizers (README "Training").
+  const secondOrder = sized.optimizer === 'lbfgs' || sized.optimizer === 'lsgd';
+  return (init ?? (secondOrder ? 'reference' : 'random')) === 'reference'
+    ? { ...sized, init: 'reference' }
+    : sized;
+}
+
+/**
+ * Expands the grid in a stable order (target, training mode, dim, width, seed). `train.loss:
+ * auto`, `samples: auto` and `optimizer: auto` are resolved here, so that an explicit value equal
+ * to what auto chose yields the same task id.
  */
 function* studyTasks(spec: StudySpec): Generator<Task> {
   for (const target of spec.grid.targets) {
@@ -26,6 +52,7 @@ function* studyTasks(spec: StudySpec): Generator<Task> {
       throw new TypeError(`expandStudy: unvalidated target ${target.name}`);
     for (const train of taskTrainRecipes(spec.train, definition.kind, definition.defaultLoss)) {
       for (const dim of spec.grid.dims) {
+        const { outputs } = createTarget(target, dim);
         for (const width of spec.grid.widths) {
           for (const seed of spec.grid.seeds) {
             const taskSpec: TaskSpec = {
@@ -35,7 +62,7 @@ function* studyTasks(spec: StudySpec): Generator<Task> {
               dim,
               width,
               seed,
-              train: withChosenOptimizer(train, dim, width),
+              train: sizedRecipe(train, dim, width, outputs),
               eval: spec.eval,
             };
             yield { ...taskSpec, id: taskId(taskSpec) };

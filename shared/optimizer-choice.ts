@@ -59,7 +59,9 @@ export function optimizerIssues(
   targets: readonly TargetRef[],
 ): ValidationError[] {
   const issues: ValidationError[] = [];
-  const minibatch = train.batch > 0 && train.batch < train.samples;
+  // auto sizes the set to at least the batch: any batch > 0 is then a minibatch unless equal.
+  const samples = train.samples === 'auto' ? Infinity : train.samples;
+  const minibatch = train.batch > 0 && train.batch < samples;
   if (train.optimizer === 'lbfgs' && minibatch) {
     issues.push(
       new ValidationError('train.batch', `lbfgs trains full batch: expected 0, got ${train.batch}`),

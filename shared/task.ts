@@ -5,7 +5,7 @@ import type { TargetKind, TargetRef } from './targets/target.js';
  * Bumped whenever a change alters what a task computes or what its result holds, so that old
  * results are never mistaken for new ones: it is part of every task id.
  */
-export const RESULT_FORMAT_VERSION = 1;
+export const RESULT_FORMAT_VERSION = 2;
 
 /** Everything that determines a task's result; its canonical JSON hashes to the task id. */
 export interface TaskSpec {

@@ -12,6 +12,15 @@ import type { TrainingData } from './training-data.js';
 /** How a task's network is trained: the recipe's own loss, or the paper's softmax construction. */
 export type TrainMode = 'direct' | 'construction';
 
+/**
+ * A task recipe before it is sized for a net: `samples` may still be `auto` and `init` absent
+ * (both resolved per dim and width by sizedRecipe in shared/expand.ts).
+ */
+export type UnsizedTrainSpec = Omit<ResolvedTrainSpec, 'samples' | 'init'> & {
+  samples: number | 'auto';
+  init?: 'random' | 'reference';
+};
+
 /** The mode a resolved recipe trains with (`mode` is absent for direct training). */
 export function trainModeOf(train: Pick<ResolvedTrainSpec, 'mode'>): TrainMode {
   return train.mode === 'construction' ? 'construction' : 'direct';
@@ -28,12 +37,12 @@ export function taskTrainRecipes(
   train: StudySpec['train'],
   kind: TargetKind,
   defaultLoss: LossName,
-): ResolvedTrainSpec[] {
+): UnsizedTrainSpec[] {
   const { mode, eps, loss, ...recipe } = train;
   const resolvedLoss = loss === 'auto' ? defaultLoss : loss;
-  const direct: ResolvedTrainSpec = { ...recipe, loss: resolvedLoss };
+  const direct: UnsizedTrainSpec = { ...recipe, loss: resolvedLoss };
   if (kind !== 'classification' || mode === undefined || mode === 'direct') return [direct];
-  const construction: ResolvedTrainSpec = {
+  const construction: UnsizedTrainSpec = {
     ...recipe,
     loss: 'mse',
     mode: 'construction',

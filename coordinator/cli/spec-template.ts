@@ -18,7 +18,8 @@ grid:
 
 train:
   steps: 2000                   # optimizer steps
-  samples: 1024                 # training points, uniform on [0,1]^d
+  samples: auto                 # training points, uniform on [0,1]^d (auto: 4 per parameter)
+  init: random                  # random | reference (a data-driven warm start)
   lr: 0.01                      # (peak) learning rate
   optimizer: auto               # auto | adam | sgd | lsgd | lbfgs (auto: per task kind)
   momentum: 0                   # sgd only

@@ -21,6 +21,13 @@ export function positiveInt() {
   return z.number({ error }).int({ error }).positive({ error });
 }
 
+/** An integer >= 1 or the one keyword `word` (e.g. 'auto'). */
+export function positiveIntOr<const W extends string>(word: W) {
+  const error = expected(`a positive integer or "${word}"`);
+  const number = z.number({ error }).int({ error }).positive({ error });
+  return z.union([number, z.literal(word, { error })], { error });
+}
+
 /** An integer >= 0. */
 export function nonNegativeInt() {
   const error = expected('a non-negative integer');

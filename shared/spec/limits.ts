@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { getTargetDefinition } from '../targets/registry.js';
 import type { TargetRef } from '../targets/target.js';
+import { autoSampleCount } from '../training-data.js';
 import type { ParsedStudySpec } from './schema.js';
 
 /**
@@ -94,11 +95,15 @@ export function limitIssues(
     );
   }
   if (targets.length === 0) return issues;
+  const dim = Math.max(...spec.grid.dims);
+  const outputs = Math.max(...targets.map(outputsOf));
+  const { samples } = spec.train;
   const shape = (width: number): TaskShape => ({
-    dim: Math.max(...spec.grid.dims),
+    dim,
     width,
-    outputs: Math.max(...targets.map(outputsOf)),
-    samples: spec.train.samples,
+    outputs,
+    samples:
+      samples === 'auto' ? autoSampleCount(dim, width, outputs, spec.train.batch) : samples,
     batch: spec.train.batch,
     evalSamples: spec.eval.samples,
     optimizer: spec.train.optimizer,

@@ -5,6 +5,7 @@ import {
   numberIn,
   oneOf,
   positiveInt,
+  positiveIntOr,
   positiveNumber,
   uniqueList,
 } from './fields.js';
@@ -44,8 +45,22 @@ export const gridSchema = z.strictObject({
 export const trainSchema = z.strictObject({
   /** Optimizer steps. @default 2000 */
   steps: positiveInt().max(MAX_STEPS, atMost(MAX_STEPS)).default(2000),
-  /** Training points, drawn uniformly on [0,1]^d from the task seed. @default 1024 */
-  samples: positiveInt().max(MAX_TRAIN_SAMPLES, atMost(MAX_TRAIN_SAMPLES)).default(1024),
+  /**
+   * Training points, drawn uniformly on [0,1]^d from the task seed: a positive integer, or auto =
+   * a count that grows with the net's parameters (shared/training-data.ts autoSampleCount),
+   * resolved into each task. @default auto
+   */
+  samples: positiveIntOr('auto')
+    .refine((v) => v === 'auto' || v <= MAX_TRAIN_SAMPLES, atMost(MAX_TRAIN_SAMPLES))
+    .default('auto'),
+  /**
+   * random = the seeded random initialisation (shared/init.ts); reference = a data-driven warm
+   * start: a pilot fit on the training points shapes the hidden directions (worker/train/
+   * pilot-init.ts; no target knowledge beyond the samples; every backend). No zod default:
+   * absent = reference for lbfgs and lsgd, random for adam and sgd, resolved into each task (shared/expand.ts sizedRecipe).
+   * @default reference (lbfgs, lsgd), random (adam, sgd)
+   */
+  init: oneOf(['random', 'reference']).optional(),
   /** Learning rate (peak, for the cosine schedule). @default 0.01 */
   lr: positiveNumber().default(0.01),
   /**
@@ -120,8 +135,15 @@ export const studySpecSchema = z.strictObject({
 export type StudySpecInput = z.input<typeof studySpecSchema>;
 /** A spec after validation: defaults filled in, targets not yet resolved. */
 export type ParsedStudySpec = z.output<typeof studySpecSchema>;
-export type ResolvedTrainSpec = Omit<z.output<typeof trainSchema>, 'loss' | 'mode' | 'eps'> & {
+export type ResolvedTrainSpec = Omit<
+  z.output<typeof trainSchema>,
+  'loss' | 'mode' | 'eps' | 'samples' | 'init'
+> & {
   loss: 'mse' | 'l1' | 'cross-entropy';
+  /** Training points, `auto` resolved for the task's net. */
+  samples: number;
+  /** Present only for the data-driven warm start (absent = random). */
+  init?: 'reference';
   /** Present only for the softmax construction (see shared/train-mode.ts). */
   mode?: 'construction';
   eps?: number;

@@ -13,7 +13,8 @@ export interface StudySpec {
   };
   readonly train: {
     readonly steps: number;
-    readonly samples: number;
+    readonly samples: number | 'auto';
+    readonly init?: 'random' | 'reference';
     readonly lr: number;
     readonly optimizer: 'auto' | 'adam' | 'sgd' | 'lsgd' | 'lbfgs';
     readonly momentum: number;

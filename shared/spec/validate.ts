@@ -145,7 +145,8 @@ function checkRecipes(spec: ParsedStudySpec, errors: ValidationError[]): void {
       ),
     );
   }
-  if (spec.train.batch > spec.train.samples) {
+  // With samples auto the count is raised to the batch (autoSampleCount), so only fixed counts clash.
+  if (spec.train.samples !== 'auto' && spec.train.batch > spec.train.samples) {
     errors.push(
       new ValidationError(
         'train.batch',

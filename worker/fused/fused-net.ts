@@ -259,6 +259,13 @@ export class FusedNet implements TrainingKernel {
     this.#kernel.sgdUpdate(this.params.ptr, this.grad.ptr, this.moments().first.ptr, count, lr, mu);
   }
 
+  /** Zeroes the Adam / momentum state: a restart from new weights must not inherit it. */
+  resetMoments(): void {
+    if (this.#moments === null) return;
+    this.memory.f32(this.#moments.first).fill(0);
+    this.memory.f32(this.#moments.second).fill(0);
+  }
+
   private moments(): { first: Region; second: Region } {
     if (this.#moments === null) {
       const length = this.params.length;

@@ -49,6 +49,10 @@ export interface TrainingKernel {
   predict(x: Float32Array, n: number): Float32Array;
   /** The current weights (fresh arrays). */
   weights(): NetworkWeights;
+  /** Replaces every weight (a warm start); the shape must match. */
+  setWeights(net: NetworkWeights): void;
+  /** Zeroes the Adam / momentum state: a restart from new weights must not inherit it. */
+  resetMoments(): void;
   /** Frees what the kernel holds on its backend; the kernel is unusable afterwards. */
   dispose(): void;
 }

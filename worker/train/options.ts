@@ -13,16 +13,22 @@ export interface TrainerOptions {
   readonly ridge?: number;
   /** lbfgs: curvature pairs kept. @default 10 */
   readonly lbfgsHistory?: number;
+  /**
+   * lbfgs on mse after a warm start or in 1-D: steps between least-squares solves of the output layer
+   * (0 = never; see methods.ts). @default 200
+   */
+  readonly lbfgsSolveEvery?: number;
 }
 
 export interface ResolvedTrainerOptions {
   readonly block: number | undefined;
   readonly ridge: number;
   readonly lbfgsHistory: number;
+  readonly lbfgsSolveEvery: number;
 }
 
 export function resolveTrainerOptions(options: TrainerOptions = {}): ResolvedTrainerOptions {
-  const { block, ridge = DEFAULT_RIDGE, lbfgsHistory = 10 } = options;
+  const { block, ridge = DEFAULT_RIDGE, lbfgsHistory = 10, lbfgsSolveEvery = 200 } = options;
   if (block !== undefined && !(Number.isInteger(block) && block >= 16 && block % 16 === 0)) {
     throw new ValidationError(
       'block',
@@ -38,5 +44,11 @@ export function resolveTrainerOptions(options: TrainerOptions = {}): ResolvedTra
       `expected a positive integer, got ${describeValue(lbfgsHistory)}`,
     );
   }
-  return { block, ridge, lbfgsHistory };
+  if (!(Number.isInteger(lbfgsSolveEvery) && lbfgsSolveEvery >= 0)) {
+    throw new ValidationError(
+      'lbfgsSolveEvery',
+      `expected a non-negative integer, got ${describeValue(lbfgsSolveEvery)}`,
+    );
+  }
+  return { block, ridge, lbfgsHistory, lbfgsSolveEvery };
 }

@@ -213,6 +213,21 @@ export class TfNet implements TrainingKernel {
     return values;
   }
 
+  setWeights(net: NetworkWeights): void {
+    if (net.dim !== this.dim || net.width !== this.width || net.outputs !== this.outputs) {
+      throw new RangeError('setWeights: the network has a different shape');
+    }
+    this.writeParams(packParams(net, new Float32Array(this.paramCount)));
+  }
+
+  resetMoments(): void {
+    // The optimizers hold the moments as tensors: dropping them restarts from zero moments.
+    this.#adam?.dispose();
+    this.#adam = null;
+    this.#sgd?.optimizer.dispose();
+    this.#sgd = null;
+  }
+
   weights(): NetworkWeights {
     const [w1, b1, w2, b2] = this.#params.map(readFloats);
     return {

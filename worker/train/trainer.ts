@@ -3,10 +3,11 @@ import { chooseOptimizer, type OptimizerName } from '../../shared/optimizer-choi
 import type { NetworkWeights } from '../../shared/network.js';
 import type { ResolvedTrainSpec } from '../../shared/spec/schema.js';
 import type { TrainingData } from '../../shared/training-data.js';
-import type { KernelFactory } from './kernel.js';
+import type { KernelFactory, TrainingKernel } from './kernel.js';
 import { lossCurveSteps } from './loss-curve.js';
 import { createMethod } from './methods.js';
 import { MinibatchSampler } from './minibatch.js';
+import { PILOT_SHARE, pilotWarmStart } from './pilot-init.js';
 import { resolveTrainerOptions, type TrainerOptions } from './options.js';
 import { learningRateAt } from './schedule.js';
 
@@ -25,7 +26,7 @@ export interface TrainNetworkInput {
   readonly init: NetworkWeights;
   readonly train: Pick<
     ResolvedTrainSpec,
-    'steps' | 'lr' | 'optimizer' | 'momentum' | 'schedule' | 'batch' | 'loss'
+    'steps' | 'lr' | 'optimizer' | 'momentum' | 'schedule' | 'batch' | 'loss' | 'init'
   >;
   /** Seeds the minibatch order; unused when training full batch. */
   readonly shuffleSeed: number;
@@ -78,18 +79,35 @@ export async function trainNetwork(
   const net = createKernel(data, init, minibatch ? train.batch : 0);
   try {
     const sampler = minibatch ? new MinibatchSampler(data.n, train.batch, input.shuffleSeed) : null;
-    const method = createMethod(net, train, sampler, options);
+    let method = createMethod(net, train, sampler, options);
+    // train.init reference: the first PILOT_SHARE of the steps fit a pilot, whose gradient outer
+    // product then shapes a fresh hidden layer (worker/train/pilot-init.ts) for the rest.
+    const restartAt = train.init === 'reference' ? Math.floor(PILOT_SHARE * train.steps) : -1;
+    let stepOffset = 0;
     const fullLoss = (): number => net.lossGradient(train.loss, false);
     const curve = new LossCurveRecorder(lossCurveSteps(train.steps));
     let steps = 0;
     let lastYieldMs = performance.now();
     for (let s = 0; s < train.steps; s++) {
-      const lr = learningRateAt(train.schedule, train.lr, s, train.steps);
+      if (s === restartAt) {
+        method.finish();
+        if (warmStart(net, data, train, input.shuffleSeed, options.ridge)) {
+          method = createMethod(net, train, sampler, options, true);
+          stepOffset = s;
+        }
+      }
+      const lr = learningRateAt(train.schedule, train.lr, s - stepOffset, train.steps - stepOffset);
       if (sampler !== null && curve.wants(s) && !curve.add(s, fullLoss())) break;
       // Full batch: the loss that comes with the gradient is the loss after s updates.
-      const loss = method.update(s, lr);
-      // A method that cannot improve any more (lbfgs at float precision) ends training early.
-      if (loss === null) break;
+      const loss = method.update(s - stepOffset, lr);
+      // A method that cannot improve any more (lbfgs at float precision) ends training early,
+      // the pilot of a warm start at its restart (`steps` then counts the skipped pilot steps:
+      // it is the index the loss curve ends at).
+      if (loss === null) {
+        if (s >= restartAt) break;
+        s = restartAt - 1;
+        continue;
+      }
       steps = s + 1;
       if (sampler === null && curve.wants(s) && !curve.add(s, loss)) break;
       if (performance.now() - lastYieldMs >= YIELD_INTERVAL_MS) {
@@ -115,6 +133,28 @@ export async function trainNetwork(
   } finally {
     net.dispose();
   }
+}
+
+/**
+ * Replaces the pilot by its warm start (worker/train/pilot-init.ts) with fresh optimizer state
+ * and, for the least-squares optimizers, a solved output layer. False (nothing changed) when the
+ * pilot's gradient outer product is not low-dimensional.
+ */
+function warmStart(
+  net: TrainingKernel,
+  data: TrainingData,
+  train: { readonly loss: string; readonly optimizer: string },
+  seed: number,
+  ridge: number,
+): boolean {
+  const warm = pilotWarmStart(net.weights(), data, seed);
+  if (warm === null) return false;
+  net.setWeights(warm);
+  net.resetMoments();
+  if (train.loss === 'mse' && train.optimizer !== 'adam' && train.optimizer !== 'sgd') {
+    net.solveOutputLayer(ridge);
+  }
+  return true;
 }
 
 /** Collects the loss curve and decides, point by point, whether training has diverged. */
