@@ -129,7 +129,7 @@ test('reference greedy - recovers a target that is one of its atoms exactly', ()
         Float64Array.from({ length: count }, (_, i) => value(points[i] ?? 0)),
     };
     const data: TrainingData = { n, dim: 1, outputs: 1, x, y: Float32Array.from(x, value) };
-    const fit = fitGreedy(target, data, 3, 1, { pointsPerUnit: 1 });
+    const fit = fitGreedy(target, data, 3, 1, { pointsPerParameter: 1 });
     assert.ok(fit !== null);
     assert.equal(fit.points, n);
     assert.equal(fit.net.width, 3);
@@ -157,9 +157,10 @@ test('reference greedy - beats the interpolant on sin(2 pi x) and falls with wid
 
 test('reference greedy - more fit points with the width, none when over the cost cap', () => {
   const options = resolveGreedyOptions();
-  assert.equal(greedyPoints(1024, 64, options), 1024);
-  assert.equal(greedyPoints(1024, 256, options), 8 * 257);
-  assert.equal(greedyPoints(1024, 4096, options), 0);
+  assert.equal(greedyPoints(1024, 1, 64, options), 1024);
+  assert.equal(greedyPoints(1024, 1, 256, options), 4 * (3 * 256 + 1));
+  assert.equal(greedyPoints(1024, 4, 256, options), 4 * (6 * 256 + 1));
+  assert.equal(greedyPoints(1024, 1, 4096, options), 0);
   assert.equal(fitGreedy(sine, sampleTrainingData(sine, 64, 1), 64, 1, { maxCost: 1e3 }), null);
   assert.throws(() => resolveGreedyOptions({ directions: 0 }), /directions/);
 });
