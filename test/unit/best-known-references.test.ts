@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { evaluateNetwork } from '../../shared/evaluate.js';
 import { fitFreeKnot } from '../../shared/reference/free-knot.js';
 import { fitGreedy, greedyPoints, resolveGreedyOptions } from '../../shared/reference/greedy.js';
+import { interpolantNetwork } from '../../shared/reference/interpolant.js';
 import { ridgeProfileNetwork } from '../../shared/reference/piecewise-linear.js';
 import { ridgeInterpolantNetwork } from '../../shared/reference/ridge-interpolant.js';
 import { teacherReferenceNetwork } from '../../shared/reference/teacher.js';
@@ -16,19 +17,26 @@ const evalSpec = { samples: 16384, sampler: 'sobol' as const, replicates: 8, sha
 const sine = createTarget({ name: 'sine', params: { k: 1 } }, 1);
 /** The m-knot interpolant's exact L1 error on sin(2 pi x), to leading order. */
 const interpolantL1 = (m: number) => (2 * Math.PI) / (3 * m * m);
+/** The interpolant's L1 error measured (at m = 4 the leading order is 11% off). */
+const measuredInterpolantL1 = (m: number) => {
+  const net = interpolantNetwork(sine, m);
+  assert.ok(net !== null);
+  return evaluateNetwork(net, sine, evalSpec, 1).l1Error;
+};
 
-test('reference free-knot - sin(2 pi x): 0.32-0.40 x the interpolant, as equidistribution predicts', () => {
+test('reference free-knot - sin(2 pi x): about 1/3 of the interpolant, as equidistribution predicts', () => {
   // Best L1 line on a parabola: 3/8 of the interpolant's error; optimal knot density
   // |f''|^(1/3) gains another 0.877 for the sine: 0.329 asymptotically, more at small m.
   for (const [m, low, high] of [
-    [8, 0.34, 0.4],
-    [64, 0.32, 0.35],
+    [4, 0.28, 0.34],
+    [8, 0.28, 0.4],
+    [64, 0.31, 0.35],
   ] as const) {
     const fit = fitFreeKnot(sine, m);
     assert.ok(fit !== null);
     assert.equal(fit.net.width, m);
     const l1 = evaluateNetwork(fit.net, sine, evalSpec, 1).l1Error;
-    const ratio = l1 / interpolantL1(m);
+    const ratio = l1 / measuredInterpolantL1(m);
     assert.ok(ratio > low && ratio < high, `m = ${m}: ${l1}, ${ratio} x the interpolant`);
   }
 });
