@@ -14,6 +14,12 @@ export interface FreeKnotOptions {
    */
   cellsPerPiece?: number;
   /**
+   * Budget of the local knot refinement after the rounds: it stops once its refits have visited
+   * this many quadrature points (counting passes), so small widths are refined to convergence
+   * and large ones partly. Unit: point visits. @default 2e7
+   */
+  refineCost?: number;
+  /**
    * Skip the fit (null) when rounds x irlsPasses x quadrature points exceeds this.
    * Unit: point visits. @default 2e8 (width 4096: 1.6e8, a few seconds)
    */
@@ -24,6 +30,7 @@ export interface ResolvedFreeKnotOptions {
   readonly rounds: number;
   readonly irlsPasses: number;
   readonly cellsPerPiece: number;
+  readonly refineCost: number;
   readonly maxCost: number;
 }
 
@@ -39,10 +46,15 @@ export function resolveFreeKnotOptions(options: FreeKnotOptions = {}): ResolvedF
   if (!(maxCost > 0)) {
     throw new ValidationError('maxCost', `expected a positive number, got ${maxCost}`);
   }
+  const refineCost = options.refineCost ?? 2e7;
+  if (!(refineCost >= 0)) {
+    throw new ValidationError('refineCost', `expected a number >= 0, got ${refineCost}`);
+  }
   return {
     rounds: positiveInt('rounds', 24),
     irlsPasses: positiveInt('irlsPasses', 12),
     cellsPerPiece: positiveInt('cellsPerPiece', 16),
+    refineCost,
     maxCost,
   };
 }
@@ -312,7 +324,8 @@ export interface FreeKnotFit {
  * knots in L1, as a width-m network (m pieces take m units: one with its kink at 0 for the first
  * slope, m - 1 at the interior knots; see {@link ridgeProfileNetwork}). Starting from uniform
  * knots, each round fits the knot values in L1 (IRLS) and moves the knots by equidistribution of
- * the local errors; the best round is kept. On an adaptive quadrature, so knots grade towards a
+ * the local errors; the best round is kept and then refined locally ({@link refineKnots}). On an
+ * adaptive quadrature, so knots grade towards a
  * singularity, kink or step by themselves. Null for classification (its 1-D references are the
  * interpolant and greedy), in d > 1, and when the cost exceeds options.maxCost.
  */
@@ -342,6 +355,7 @@ export function fitFreeKnot(
     // Keep the width: repeats merged above leave fewer pieces, which the next round respreads.
     if (knots.length < width + 1) knots = respread(knots, width);
   }
+  best = refineKnots(target, edges, best, resolved);
   const profile = ridgeProfileNetwork(
     Float64Array.of(1),
     { knots: best.knots, values: best.values },
@@ -368,4 +382,44 @@ function respread(knots: Float64Array, width: number): Float64Array {
     list.splice(longest + 1, 0, mid);
   }
   return Float64Array.from(list);
+}
+
+/**
+ * Local refinement after equidistribution, which is only asymptotically optimal (at m = 4 it is
+ * 35% off): a pattern search that moves one interior knot at a time by +-step x its piece length,
+ * refits, and keeps a move that lowers the L1 objective, halving the step after a sweep without
+ * one. Runs while its cost (refits x passes x points) stays within options.refineCost.
+ */
+function refineKnots(
+  target: RegressionTarget,
+  edges: Float64Array,
+  start: { knots: Float64Array; values: Float64Array; l1: number },
+  options: ResolvedFreeKnotOptions,
+): { knots: Float64Array; values: Float64Array; l1: number } {
+  let best = start;
+  let spent = 0;
+  let step = 0.25;
+  while (step > 1e-3) {
+    let improved = false;
+    for (let j = 1; j < best.knots.length - 1; j++) {
+      for (const direction of [1, -1]) {
+        const knots = Float64Array.from(best.knots);
+        const neighbour = (best.knots[j + direction] ?? 0) - (best.knots[j] ?? 0);
+        knots[j] = Math.fround((knots[j] ?? 0) + step * neighbour);
+        if (!((knots[j] ?? 0) > (knots[j - 1] ?? 0) && (knots[j] ?? 0) < (knots[j + 1] ?? 1))) {
+          continue;
+        }
+        const q = quadratureOn(target, edges, knots);
+        spent += options.irlsPasses * q.x.length;
+        if (spent > options.refineCost) return best;
+        const fit = fitL1(knots, q, options.irlsPasses);
+        if (fit.l1 < best.l1) {
+          best = { knots, values: fit.values, l1: fit.l1 };
+          improved = true;
+        }
+      }
+    }
+    if (!improved) step /= 2;
+  }
+  return best;
 }

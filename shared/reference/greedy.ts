@@ -16,17 +16,24 @@ export interface GreedyOptions {
   /** Directions scanned per greedy step, in rotation through the pool. @default 32 */
   directionsPerStep?: number;
   /**
-   * Fit points per unit: the fit uses max(training points, pointsPerUnit x (m + 1)) points, the
-   * training points first and fresh uniform ones (from the task seed) after, so that the m atoms
-   * approximate the target rather than interpolate a sample. Unit: points. @default 8
+   * Gradient steps that refine the scanned atom's direction and kink (d >= 2; in d = 1 the scan
+   * is already exact over the fit points). Unit: steps. @default 12
    */
-  pointsPerUnit?: number;
+  refineSteps?: number;
+  /**
+   * Fit points per parameter: the fit uses max(training points, pointsPerParameter x
+   * (m (d + 2) + 1)) points (each atom has a direction, a kink and an output weight), the training
+   * points first and fresh uniform ones (from the task seed) after, so that the m atoms
+   * approximate the target rather than interpolate a sample. Unit: points. @default 4
+   */
+  pointsPerParameter?: number;
   /** At most this many fit points (memory: points x (m + 1) float64 for the basis). @default 8192 */
   maxPoints?: number;
   /**
    * Fewer fit points (down to 2 (m + 1)), or no fit at all (null), when its cost
    * m x points x (directionsPerStep + m) multiply-adds would exceed this. Unit: multiply-adds.
-   * @default 4e9 (d = 4, width 1024: about 4 s on one core here)
+   * @default 1e9 (about 1.5 s on an idle core here: width 512 with up to 3590 points; width 1024
+   * is skipped)
    */
   maxCost?: number;
 }
@@ -34,7 +41,8 @@ export interface GreedyOptions {
 export interface ResolvedGreedyOptions {
   readonly directions: number;
   readonly directionsPerStep: number;
-  readonly pointsPerUnit: number;
+  readonly refineSteps: number;
+  readonly pointsPerParameter: number;
   readonly maxPoints: number;
   readonly maxCost: number;
 }
@@ -47,22 +55,29 @@ export function resolveGreedyOptions(options: GreedyOptions = {}): ResolvedGreed
     }
     return value;
   };
-  const maxCost = options.maxCost ?? 4e9;
+  const maxCost = options.maxCost ?? 1e9;
   if (!(maxCost > 0)) {
     throw new ValidationError('maxCost', `expected a positive number, got ${maxCost}`);
   }
   return {
     directions: positiveInt('directions', 256),
     directionsPerStep: positiveInt('directionsPerStep', 32),
-    pointsPerUnit: positiveInt('pointsPerUnit', 8),
+    refineSteps: positiveInt('refineSteps', 12),
+    pointsPerParameter: positiveInt('pointsPerParameter', 4),
     maxPoints: positiveInt('maxPoints', 8192),
     maxCost,
   };
 }
 
 /** The number of fit points for width m, or 0 when even 2 (m + 1) would cost too much. */
-export function greedyPoints(n: number, width: number, options: ResolvedGreedyOptions): number {
-  const wanted = Math.min(options.maxPoints, Math.max(n, options.pointsPerUnit * (width + 1)));
+export function greedyPoints(
+  n: number,
+  dim: number,
+  width: number,
+  options: ResolvedGreedyOptions,
+): number {
+  const parameters = width * (dim + 2) + 1;
+  const wanted = Math.min(options.maxPoints, Math.max(n, options.pointsPerParameter * parameters));
   const perPoint = width * (options.directionsPerStep + width);
   const affordable = Math.min(wanted, Math.floor(options.maxCost / perPoint));
   return affordable >= 2 * (width + 1) ? affordable : 0;
@@ -226,22 +241,124 @@ function scanDirection(
   }
 }
 
-/** The chosen atom as a hidden unit with float32 weights, and its values at the fit points. */
+/** The chosen atom as a hidden unit relu(w . x + bias) with float32 weights, and its values. */
 function atomColumn(
-  choice: Choice,
+  atom: Atom,
   x: Float64Array,
   n: number,
   column: Float64Array,
 ): { w: Float32Array; bias: number } {
-  const dim = choice.direction.w.length;
-  const w = Float32Array.from(choice.direction.w, (v) => v * choice.sign);
-  const bias = Math.fround(-choice.sign * choice.b);
+  const dim = atom.w.length;
+  const w = Float32Array.from(atom.w);
+  const bias = Math.fround(-atom.b);
   for (let p = 0; p < n; p++) {
     let pre = bias;
     for (let i = 0; i < dim; i++) pre += (w[i] ?? 0) * (x[p * dim + i] ?? 0);
     column[p] = pre > 0 ? pre : 0;
   }
   return { w, bias };
+}
+
+/** An atom relu(w . x - b) in float64, w a unit vector. */
+interface Atom {
+  w: Float64Array;
+  b: number;
+}
+
+/**
+ * The score of an atom, sum_c <r_c, g>^2 / ||g - mean g||^2, and its gradient with respect to
+ * (w, b), from one pass over the points (only active points contribute).
+ */
+function atomScore(
+  atom: Atom,
+  x: Float64Array,
+  r: Float64Array,
+  n: number,
+  k: number,
+  grad: Float64Array,
+): number {
+  const dim = atom.w.length;
+  const corr = new Float64Array(k);
+  const dCorr = new Float64Array(k * (dim + 1));
+  const dSum = new Float64Array(dim + 1);
+  const dSquares = new Float64Array(dim + 1);
+  let sum = 0;
+  let squares = 0;
+  for (let p = 0; p < n; p++) {
+    let pre = -atom.b;
+    for (let i = 0; i < dim; i++) pre += (atom.w[i] ?? 0) * (x[p * dim + i] ?? 0);
+    if (pre <= 0) continue;
+    sum += pre;
+    squares += pre * pre;
+    for (let i = 0; i <= dim; i++) {
+      const dg = i < dim ? (x[p * dim + i] ?? 0) : -1;
+      dSum[i] = (dSum[i] ?? 0) + dg;
+      dSquares[i] = (dSquares[i] ?? 0) + 2 * pre * dg;
+      for (let c = 0; c < k; c++) {
+        dCorr[c * (dim + 1) + i] = (dCorr[c * (dim + 1) + i] ?? 0) + (r[p * k + c] ?? 0) * dg;
+      }
+    }
+    for (let c = 0; c < k; c++) corr[c] = (corr[c] ?? 0) + (r[p * k + c] ?? 0) * pre;
+  }
+  const norm = squares - (sum * sum) / n;
+  if (!(norm > 1e-12 * n)) return 0;
+  let numerator = 0;
+  for (const v of corr) numerator += v * v;
+  const score = numerator / norm;
+  for (let i = 0; i <= dim; i++) {
+    let dNumerator = 0;
+    for (let c = 0; c < k; c++) dNumerator += 2 * (corr[c] ?? 0) * (dCorr[c * (dim + 1) + i] ?? 0);
+    const dNorm = (dSquares[i] ?? 0) - (2 * sum * (dSum[i] ?? 0)) / n;
+    grad[i] = (dNumerator - score * dNorm) / norm;
+  }
+  return score;
+}
+
+/**
+ * Moves the scanned atom's direction and kink uphill on its score (gradient ascent with a step
+ * that doubles on success and halves on failure, w kept a unit vector): the dictionary's random
+ * directions are only a start, and in d >= 2 the direction a target needs (w of a ridge) is
+ * rarely among them.
+ */
+function refineAtom(
+  start: Atom,
+  x: Float64Array,
+  r: Float64Array,
+  n: number,
+  k: number,
+  steps: number,
+): Atom {
+  const dim = start.w.length;
+  const grad = new Float64Array(dim + 1);
+  const trialGrad = new Float64Array(dim + 1);
+  let atom: Atom = { w: Float64Array.from(start.w), b: start.b };
+  let score = atomScore(atom, x, r, n, k, grad);
+  let step = 0.05;
+  for (let s = 0; s < steps && score > 0; s++) {
+    let gradNorm = 0;
+    for (const g of grad) gradNorm += g * g;
+    gradNorm = Math.sqrt(gradNorm);
+    if (!(gradNorm > 0)) break;
+    const w = new Float64Array(dim);
+    let length = 0;
+    for (let i = 0; i < dim; i++) {
+      w[i] = (atom.w[i] ?? 0) + (step * (grad[i] ?? 0)) / gradNorm;
+      length += (w[i] ?? 0) ** 2;
+    }
+    length = Math.sqrt(length);
+    for (let i = 0; i < dim; i++) w[i] = (w[i] ?? 0) / length;
+    const trial: Atom = { w, b: (atom.b + (step * (grad[dim] ?? 0)) / gradNorm) / length };
+    const trialScore = atomScore(trial, x, r, n, k, trialGrad);
+    if (trialScore > score) {
+      atom = trial;
+      score = trialScore;
+      grad.set(trialGrad);
+      step *= 2;
+    } else {
+      step /= 2;
+    }
+  }
+  return atom;
 }
 
 function squaredNorm(a: Float64Array, n: number): number {
@@ -304,7 +421,7 @@ export function fitGreedy(
   options: GreedyOptions = {},
 ): GreedyFit | null {
   const resolved = resolveGreedyOptions(options);
-  const n = greedyPoints(data.n, width, resolved);
+  const n = greedyPoints(data.n, target.dim, width, resolved);
   if (n === 0) return null;
   const dim = target.dim;
   const k = target.outputs;
@@ -353,7 +470,12 @@ export function fitGreedy(
     }
     rotation = (rotation + perStep) % pool.length;
     if (!(best.score > 0)) break;
-    const { w, bias } = atomColumn(best, x, n, column);
+    const scanned: Atom = {
+      w: Float64Array.from(best.direction.w, (v) => v * best.sign),
+      b: best.sign * best.b,
+    };
+    const atom = dim === 1 ? scanned : refineAtom(scanned, x, residual, n, k, resolved.refineSteps);
+    const { w, bias } = atomColumn(atom, x, n, column);
     if (!addColumn()) break;
     w1.set(w, (cols - 2) * dim);
     b1[cols - 2] = bias;
