@@ -59,7 +59,7 @@ export interface StudyData {
 
 /**
  * Opens the result database for analysis: once through the store, which brings an older file to
- * the current schema (analysis needs the version 4 tables and views) and refuses a newer one, then
+ * the current schema (analysis needs the version 5 tables and views) and refuses a newer one, then
  * read-only for the queries.
  */
 export function openForAnalysis(dbPath: string): Database.Database {

@@ -145,8 +145,8 @@ const MEDIAN_COLUMNS_V5 = [
 ];
 
 /**
- * Schema version 5: the convergence view with the error decomposition per curve point: version
- * 4's columns, then the medians of the evaluation L2 error and the training RMSE, the estimation
+ * Schema version 7: the convergence view with the error decomposition per curve point: version
+ * 5's columns, then the medians of the evaluation L2 error and the training RMSE, the estimation
  * gaps (evaluation / training set, in L1 and in L2) and the optimisation gap (trained / best
  * reference, in the gap's measure). Ratios of medians, as the analysis computes them. A migration:
  * never edit it once released.

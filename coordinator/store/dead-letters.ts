@@ -24,7 +24,7 @@ export interface StoredDeadLetter extends DeadLetter {
 /** Enough to see what a message was; a hostile one cannot fill the disk. */
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 
-/** Schema version 4: dead letters, and the key that scopes a study's NATS subjects. */
+/** Schema version 6: dead letters, and the key that scopes a study's NATS subjects. */
 export const DEAD_LETTER_SCHEMA_SQL = `
 CREATE TABLE dead_letters (
   id          INTEGER PRIMARY KEY,

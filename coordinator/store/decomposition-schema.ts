@@ -1,12 +1,12 @@
 /**
- * Schema version 4: the error decomposition. Training-set errors beside the evaluation errors,
+ * Schema version 5: the error decomposition. Training-set errors beside the evaluation errors,
  * the best-known reference approximants (free-knot, ridge interpolant, teacher, greedy), the
  * best reference of each task, and NULL L2 errors for targets outside L2. It is a migration: once
  * released, never edit it; add a new version instead.
  */
 import { medianOf, medianRankColumns } from './analysis-schema.js';
 
-/** Columns whose per-point median the version 4 convergence view reports. */
+/** Columns whose per-point median the version 5 convergence view reports. */
 const MEDIAN_COLUMNS = [
   'l1_error',
   'sharpened_l1',
@@ -18,7 +18,7 @@ const MEDIAN_COLUMNS = [
   'best_l1',
 ];
 
-/** The reference table of version 3 with every method of version 4 allowed. */
+/** The reference table of version 3 with every method of version 5 allowed. */
 const REFERENCE_TABLE = `
 CREATE TABLE reference_results_v4 (
   task_id       TEXT NOT NULL REFERENCES results (task_id),
@@ -86,7 +86,7 @@ WHERE position = 1;
 CREATE VIEW task_results AS
 SELECT st.study, t.task_id, t.target, t.target_params, t.kind, t.dim, t.width, t.seed, t.status,
        r.l1_error, r.l1_stderr, r.l2_error, r.max_error, r.accuracy, r.sharpened_l1, r.misclassified,
-       r.train_loss, r.steps, r.wall_ms, r.train_ms, r.backend, t.attempts, t.error, r.worker,
+       r.train_loss, r.steps, r.wall_ms, r.train_ms, r.backend, r.optimizer, t.attempts, t.error, r.worker,
        r.finished_at, r.train_l1_error, r.train_l2_error, r.train_max_error, r.train_points,
        best.method AS best_reference_method, best.l1 AS best_reference_l1
 FROM study_tasks st

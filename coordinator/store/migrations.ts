@@ -95,20 +95,20 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
   },
   {
     version: 4,
-    // Error decomposition: training-set errors, the best-known references, NULL L2 errors for
-    // targets outside L2, best_reference_* in task_results.
-    sql: DECOMPOSITION_SCHEMA_SQL,
-  },
-  {
-    version: 5,
-    // Reliability: dead letters, and studies.study_key (scopes a study's NATS subjects).
-    sql: DEAD_LETTER_SCHEMA_SQL,
-  },
-  {
-    version: 6,
     // Every backend runs every optimizer: the optimizer that trained each result, next to its
     // backend (NULL for results from workers that predate it).
     sql: `ALTER TABLE results ADD COLUMN optimizer TEXT;`,
+  },
+  {
+    version: 5,
+    // Error decomposition: training-set errors, the best-known references, NULL L2 errors for
+    // targets outside L2, best_reference_* and optimizer in task_results.
+    sql: DECOMPOSITION_SCHEMA_SQL,
+  },
+  {
+    version: 6,
+    // Reliability: dead letters, and studies.study_key (scopes a study's NATS subjects).
+    sql: DEAD_LETTER_SCHEMA_SQL,
   },
   {
     version: 7,
