@@ -63,7 +63,12 @@ export class LocalCoordinator {
     return this.#state;
   }
 
-  async run(spec: StudySpec, onEvent: (event: SweepEvent) => void = () => {}): Promise<RunSummary> {
+  /** `tasks` (default: the spec's grid) is the study's task set, e.g. a width search's rounds. */
+  async run(
+    spec: StudySpec,
+    onEvent: (event: SweepEvent) => void = () => {},
+    tasks: readonly Task[] = expandStudy(spec),
+  ): Promise<RunSummary> {
     if (this.#state !== 'idle') {
       throw new LifecycleError(
         this.#state,
@@ -72,7 +77,6 @@ export class LocalCoordinator {
     }
     this.#state = 'running';
     const started = performance.now();
-    const tasks = expandStudy(spec);
     this.#checkBackendTrains(tasks);
     const registered = this.#store.registerStudy(spec, tasks);
     // Longest first, so the last tasks to finish are short and threads do not idle at the end.

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ValidationError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { loadStudySpecFile } from '../../shared/spec/load.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
@@ -12,6 +13,7 @@ import { backendOption, dbOption, parsePositiveInt } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
 import { studySummary } from './summary-output.js';
+import { searchSession } from './search-session.js';
 import { runSweepSession } from './sweep-session.js';
 import type { SweepSession } from './sweep-session.js';
 
@@ -57,6 +59,10 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .option('--json', 'print one JSON summary object as the last line of stdout', false);
   addNatsFlags(command, false).action(async (specPath: string, flags: RunFlags) => {
     const spec = await loadStudySpecFile(specPath);
+    if (spec.search !== undefined && flags.detach && flags.nats !== undefined) {
+      // Each round depends on the last one's results, so a search needs its coordinator.
+      throw new ValidationError('--detach', 'a width search needs the coordinator between rounds');
+    }
     const lock = WriterLock.acquire(flags.db);
     try {
       const store = new SqliteResultStore(flags.db);
@@ -89,11 +95,12 @@ async function localSession(
     throw err;
   }
   const coordinator = new LocalCoordinator(store, runner, { maxAttempts: flags.maxAttempts });
-  return {
+  const plain: SweepSession = {
     run: (onEvent) => coordinator.run(spec, onEvent),
     summary: () => studySummary(store, spec.name),
     close: () => coordinator.close(),
   };
+  return searchSession(spec, flags.db, (tasks, e) => coordinator.run(spec, e, tasks), plain);
 }
 
 async function distributedSession(
@@ -115,9 +122,15 @@ async function distributedSession(
     store.close();
     throw err;
   }
-  return {
+  const plain: SweepSession = {
     run: (onEvent) => coordinator.run(spec, { detach: flags.detach, onEvent }),
     summary: () => studySummary(store, spec.name),
     close: () => coordinator.close(),
   };
+  return searchSession(
+    spec,
+    flags.db,
+    (tasks, onEvent) => coordinator.run(spec, { onEvent, tasks }),
+    plain,
+  );
 }

@@ -11,6 +11,8 @@ export interface SweepSession {
   run(onEvent: (event: SweepEvent) => void): Promise<RunSummary>;
   /** Read before close() releases the database. */
   summary(): SummaryGroup[];
+  /** More to print after the run (a width search's brackets), read before close(). */
+  extra?(): { readonly text: string; readonly json: Record<string, unknown> };
   close(): Promise<void>;
 }
 
@@ -39,17 +41,19 @@ export async function runSweepSession(
   process.on('SIGTERM', onSignal);
   let summary: RunSummary;
   let groups: SummaryGroup[] = [];
+  let extra: ReturnType<NonNullable<SweepSession['extra']>> | undefined;
   try {
     summary = await session.run(progress.handle);
     progress.stop();
     if (!signalled && !detached) groups = session.summary();
+    extra = session.extra?.();
   } finally {
     progress.stop();
     await session.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  report(summary, groups, json, detached);
+  report(summary, groups, json, detached, extra);
   if (summary.interrupted) return INTERRUPTED_EXIT_CODE;
   return summary.failed > 0 ? 1 : 0;
 }
@@ -59,14 +63,17 @@ function report(
   groups: readonly SummaryGroup[],
   json: boolean,
   detached: boolean,
+  extra?: { readonly text: string; readonly json: Record<string, unknown> },
 ): void {
   if (json) {
+    const more = extra?.json ?? {};
     process.stdout.write(
-      `${JSON.stringify({ ...summary, wallMs: Math.round(summary.wallMs), groups })}\n`,
+      `${JSON.stringify({ ...summary, wallMs: Math.round(summary.wallMs), groups, ...more })}\n`,
     );
     return;
   }
   if (groups.length > 0) process.stdout.write(`${renderSummary(groups)}\n\n`);
+  if (extra !== undefined) process.stdout.write(`${extra.text}\n\n`);
   const line =
     `study ${summary.study}: ${summary.done}/${summary.total} done, ${summary.failed} failed, ` +
     `${summary.diverged} diverged, ${summary.pending} pending; trained ${summary.trained}, ` +

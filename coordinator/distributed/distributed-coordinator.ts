@@ -121,8 +121,12 @@ export class DistributedCoordinator {
   }
 
   /** Registers the study, publishes what it lacks, and (unless detach) collects until it is finished. */
-  async run(spec: StudySpec, options: CollectOptions & { detach?: boolean }): Promise<RunSummary> {
-    const registered = this.#store.registerStudy(spec, expandStudy(spec));
+  /** `tasks` (default: the spec's grid) is the study's task set, e.g. a width search's rounds. */
+  async run(
+    spec: StudySpec,
+    options: CollectOptions & { detach?: boolean; tasks?: readonly Task[] },
+  ): Promise<RunSummary> {
+    const registered = this.#store.registerStudy(spec, options.tasks ?? expandStudy(spec));
     for (const pool of poolsOf(spec.routing)) {
       await ensureWorkerConsumer(this.#jsm, pool, this.#topology, true);
     }
