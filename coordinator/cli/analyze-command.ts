@@ -4,6 +4,7 @@ import { ValidationError } from '../../shared/errors.js';
 import { analyzeStudy } from '../analysis/analyze-study.js';
 import { loadPredictions, loadStudy, openForAnalysis } from '../analysis/load.js';
 import { analysisJson, analysisMarkdown, analysisText } from '../analysis/render.js';
+import { withEpsSearch } from '../search/search-analysis.js';
 import { choiceOption, dbOption } from './arguments.js';
 
 const FORMATS = ['table', 'markdown', 'json'] as const;
@@ -50,7 +51,7 @@ export function registerAnalyzeCommand(program: Command): void {
         const analysis = analyzeStudy(data, { eps });
         const out =
           flags.format === 'json'
-            ? JSON.stringify(analysisJson(analysis))
+            ? JSON.stringify(withEpsSearch(analysisJson(analysis), db, data.spec))
             : flags.format === 'markdown'
               ? analysisMarkdown(analysis)
               : analysisText(analysis);

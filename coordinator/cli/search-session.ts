@@ -2,11 +2,9 @@ import Database from 'better-sqlite3';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import { runSearch } from '../search/search-driver.js';
 import type { RoundRunner } from '../search/search-driver.js';
-import { searchEfficiency } from '../search/search-efficiency.js';
-import { searchJson } from '../search/search-json.js';
 import type { SearchState } from '../search/search-replay.js';
 import { storedResultLookup } from '../search/search-results.js';
-import { renderSearch } from './search-output.js';
+import { describeSearch } from './search-status.js';
 import type { SweepSession } from './sweep-session.js';
 
 /**
@@ -43,11 +41,8 @@ export function searchSession(
     summary: () => plain.summary(),
     extra: () => {
       if (state === undefined) return { text: '', json: {} };
-      const efficiency = searchEfficiency(spec, state);
-      return {
-        text: renderSearch(state, search, efficiency),
-        json: { search: searchJson(state, efficiency, search.maxSeeds) },
-      };
+      const { text, json } = describeSearch(spec, search, state);
+      return { text, json: { search: json } };
     },
     close: async () => {
       abort.abort();

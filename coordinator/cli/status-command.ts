@@ -7,6 +7,7 @@ import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
 import { fetchLiveWorkers, renderWorkers } from './workers-output.js';
 import { formatTable } from './format.js';
+import { searchStatus } from './search-status.js';
 import { renderSummary, studySummary } from './summary-output.js';
 
 export function registerStatusCommand(program: Command): void {
@@ -64,9 +65,11 @@ export function registerStatusCommand(program: Command): void {
         if (!store.hasStudy(study)) throw new UnknownStudyError(study);
         const progress = store.progress(study);
         const groups = studySummary(store, study);
+        const spec = store.studySpec(study);
+        const search = spec === undefined ? undefined : searchStatus(flags.db, spec);
         if (flags.json) {
           process.stdout.write(
-            `${JSON.stringify({ ...progress, groups, ...(workers === undefined ? {} : { workers }) })}\n`,
+            `${JSON.stringify({ ...progress, groups, ...(search === undefined ? {} : { search: search.json }), ...(workers === undefined ? {} : { workers }) })}\n`,
           );
           return;
         }
@@ -74,6 +77,7 @@ export function registerStatusCommand(program: Command): void {
         process.stdout.write(
           `study ${study}: ${p.total} tasks: ${p.done} done, ${p.failed} failed, ${p.diverged} diverged, ${p.running} running, ${p.pending} pending\n\n${renderSummary(groups)}\n`,
         );
+        if (search !== undefined) process.stdout.write(`\n${search.text}\n`);
       } finally {
         store.close();
       }
