@@ -95,7 +95,8 @@ function baseSeeds(search: SearchSpec): number[] {
 
 function moreSeeds(probe: WidthProbe, search: SearchSpec): WidthRequest {
   const have = probe.seeds.length;
-  const upTo = Math.min(have + search.seeds, search.maxSeeds);
+  // Half the base seeds at a time: 3 -> 5 -> 7 keeps an odd count, so the median is a seed's.
+  const upTo = Math.min(have + Math.ceil(search.seeds / 2), search.maxSeeds);
   return { width: probe.width, seeds: Array.from({ length: upTo - have }, (_, i) => have + i) };
 }
 
