@@ -157,3 +157,22 @@ test('search core - the plan is a function of the probes alone: any order, same 
   const judge = curveShapeJudge();
   assert.deepEqual(planCurve(s, list, judge), planCurve(s, [...list].reverse(), judge));
 });
+
+test('search core - seeds straddling eps ask for more seeds at that width, then the median decides', () => {
+  const probe = (width: number, values: number[]): WidthProbe => ({
+    width,
+    seeds: values.map((value, seed) => ({ seed, taskId: `${width}/${seed}`, value })),
+  });
+  assert.equal(decide(probe(32, [5e-4, 2e-3, 3e-3]), 1e-3, 9), 'more-seeds');
+  const nine = [5e-4, 2e-3, 3e-3, 1e-4, 2e-4, 3e-4, 4e-4, 5e-3, 6e-3];
+  assert.equal(decide(probe(32, nine), 1e-3, 9), 'below');
+  assert.equal(decide(probe(32, [5e-4, 2e-3, 3e-3]), 1e-3, 3), 'above');
+  const plan = planCurve(
+    search(),
+    [probe(16, [2e-3, 3e-3, 4e-3]), probe(32, [5e-4, 2e-3, 3e-3])],
+    curveShapeJudge(),
+  );
+  assert.deepEqual(plan.requests, [{ width: 32, seeds: [3, 4] }]);
+  assert.equal(plan.brackets[0]?.status, 'open');
+  assert.match(plan.brackets[0]?.reason ?? '', /seeds straddle eps at 32/);
+});
