@@ -1,5 +1,5 @@
 import type { SearchSpec } from '../../shared/spec/search.js';
-import { median } from '../analysis/stats.js';
+import { median, quantile } from '../analysis/stats.js';
 import type { CurveJudge, JudgedPoint } from './curve-judge.js';
 import { geometricLadder, geometricMidpoint } from './ladder.js';
 
@@ -73,13 +73,15 @@ function finiteOrHuge(probe: WidthProbe): number[] {
 }
 
 /**
- * A probe's decision for eps, from the median over its seeds; while the seeds' range straddles eps
+ * A probe's decision for eps, from the median over its seeds; while the seeds' quartiles straddle eps
  * and fewer than maxSeeds were trained, it asks for more instead.
  */
 export function decide(probe: WidthProbe, eps: number, maxSeeds: number): Decision {
   const values = finiteOrHuge(probe);
   if (values.length === 0) return 'failed';
-  const straddles = Math.min(...values) <= eps && Math.max(...values) > eps;
+  // The quartiles, not the range: the range of more seeds only widens, so it would straddle eps
+  // ever more often; the quartiles narrow around the median as seeds are added.
+  const straddles = quantile(values, 0.25) <= eps && quantile(values, 0.75) > eps;
   if (straddles && probe.seeds.length < maxSeeds) return 'more-seeds';
   return probeMedian(probe) <= eps ? 'below' : 'above';
 }

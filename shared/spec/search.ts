@@ -37,7 +37,10 @@ export const searchSchema = z.strictObject({
     .default(4),
   /** Seeds per probed width (seeds 0 .. seeds-1); also the step when more are added. @default 3 */
   seeds: positiveInt().default(3),
-  /** Most seeds at one width, added where the seeds straddle eps. @default 3 x seeds */
+  /**
+   * Most seeds at one width, added ceil(seeds / 2) at a time where the seeds' quartiles straddle
+   * eps. @default seeds + ceil(seeds / 2) (one such step)
+   */
   maxSeeds: positiveInt().optional(),
   /** Budget of search tasks for the whole study (grid tasks not counted). @default 2000 */
   maxTasks: positiveInt().default(2000),
@@ -60,7 +63,7 @@ export function resolveSearchSpec(
   parsed: z.output<typeof searchSchema>,
   errors: ValidationError[],
 ): SearchSpec {
-  const maxSeeds = parsed.maxSeeds ?? 3 * parsed.seeds;
+  const maxSeeds = parsed.maxSeeds ?? parsed.seeds + Math.ceil(parsed.seeds / 2);
   if (parsed.maxWidth < parsed.minWidth) {
     errors.push(
       new ValidationError(

@@ -31,7 +31,7 @@ test('search spec - a search section replaces grid.widths and gets every default
     resolution: 1.25,
     ladder: 4,
     seeds: 3,
-    maxSeeds: 9,
+    maxSeeds: 5,
     maxTasks: 2000,
   });
 });
