@@ -76,13 +76,24 @@ function finiteOrHuge(probe: WidthProbe): number[] {
  * A probe's decision for eps, from the median over its seeds; while the seeds' quartiles straddle eps
  * and fewer than maxSeeds were trained, it asks for more instead.
  */
+function straddles(values: readonly number[], eps: number): boolean {
+  return quantile(values, 0.25) <= eps && quantile(values, 0.75) > eps;
+}
+
+/** A decision the seed cap forced: the quartiles still straddle eps. */
+function closeCall(probe: WidthProbe | undefined, eps: number): string | undefined {
+  if (probe === undefined) return undefined;
+  const values = finiteOrHuge(probe);
+  if (values.length === 0 || !straddles(values, eps)) return undefined;
+  return `close call at ${probe.width}: its quartiles straddle eps after ${probe.seeds.length} seeds`;
+}
+
 export function decide(probe: WidthProbe, eps: number, maxSeeds: number): Decision {
   const values = finiteOrHuge(probe);
   if (values.length === 0) return 'failed';
   // The quartiles, not the range: the range of more seeds only widens, so it would straddle eps
   // ever more often; the quartiles narrow around the median as seeds are added.
-  const straddles = quantile(values, 0.25) <= eps && quantile(values, 0.75) > eps;
-  if (straddles && probe.seeds.length < maxSeeds) return 'more-seeds';
+  if (straddles(values, eps) && probe.seeds.length < maxSeeds) return 'more-seeds';
   return probeMedian(probe) <= eps ? 'below' : 'above';
 }
 
@@ -185,6 +196,16 @@ function planEps(
     );
   } else {
     plan = bisect(eps, lo, hi, search);
+    // A bracket end decided by the median while its seeds still disagree is worth saying.
+    const notes = [live[firstBelow - 1]?.probe, live[firstBelow]?.probe]
+      .map((p) => closeCall(p, eps))
+      .filter((n): n is string => n !== undefined);
+    if (plan.bracket.status === 'found' && notes.length > 0) {
+      plan = {
+        ...plan,
+        bracket: { ...plan.bracket, reason: `${plan.bracket.reason}; ${notes.join('; ')}` },
+      };
+    }
   }
   const blocked = plan.requests.find((r) => failed.has(r.width));
   if (blocked === undefined) return plan;

@@ -180,4 +180,14 @@ test('search core - seeds straddling eps ask for more seeds at that width, then 
   assert.deepEqual(plan.requests, [{ width: 32, seeds: [3, 4] }]);
   assert.equal(plan.brackets[0]?.status, 'open');
   assert.match(plan.brackets[0]?.reason ?? '', /seeds straddle eps at 32/);
+  const capped = planCurve(
+    search({ maxSeeds: 3, resolution: 2 }),
+    [probe(16, [2e-3, 3e-3, 4e-3]), probe(32, [5e-4, 9e-4, 2e-3])],
+    curveShapeJudge(),
+  );
+  assert.equal(capped.brackets[0]?.status, 'found');
+  assert.match(
+    capped.brackets[0]?.reason ?? '',
+    /close call at 32: its quartiles straddle eps after 3 seeds/,
+  );
 });
