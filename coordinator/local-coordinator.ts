@@ -68,8 +68,13 @@ export class LocalCoordinator {
   /**
    * Trains what the database lacks. A store failure (a full disk, a broken file) stops every lane
    * and rejects with a StoreError: the database keeps what was stored, and the next run resumes.
+   * `tasks` (default: the spec's grid) is the study's task set, e.g. a width search's rounds.
    */
-  async run(spec: StudySpec, onEvent: (event: SweepEvent) => void = () => {}): Promise<RunSummary> {
+  async run(
+    spec: StudySpec,
+    onEvent: (event: SweepEvent) => void = () => {},
+    tasks?: readonly Task[],
+  ): Promise<RunSummary> {
     if (this.#state !== 'idle') {
       throw new LifecycleError(
         this.#state,
@@ -78,7 +83,7 @@ export class LocalCoordinator {
     }
     this.#state = 'running';
     // close() waits for all of run(), expansion included, before it closes the store.
-    const running = this.#run(spec, onEvent);
+    const running = this.#run(spec, onEvent, tasks);
     this.#running = running.catch(() => undefined);
     try {
       return await running;
@@ -87,11 +92,15 @@ export class LocalCoordinator {
     }
   }
 
-  async #run(spec: StudySpec, onEvent: (event: SweepEvent) => void): Promise<RunSummary> {
+  async #run(
+    spec: StudySpec,
+    onEvent: (event: SweepEvent) => void,
+    given: readonly Task[] | undefined,
+  ): Promise<RunSummary> {
     const started = performance.now();
     const none = { trained: 0, failedNow: 0 };
     // Expansion and registration of a large grid take seconds: both yield, so a signal stops them.
-    const tasks = await expandStudyInterruptibly(spec, this.#abort.signal);
+    const tasks = given ?? (await expandStudyInterruptibly(spec, this.#abort.signal));
     if (tasks === undefined) return this.#summary(spec, started, 0, none);
     this.#checkBackendTrains(tasks);
     const registered = await this.#store.registerStudyInterruptibly(

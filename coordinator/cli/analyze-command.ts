@@ -6,6 +6,7 @@ import { resolveAnalysisOptions } from '../analysis/options.js';
 import type { AnalysisOptions, ResolvedAnalysisOptions } from '../analysis/options.js';
 import { loadPredictions, loadStudy, openForAnalysis } from '../analysis/load.js';
 import { analysisJson, analysisMarkdown, analysisText } from '../analysis/render.js';
+import { withEpsSearch } from '../search/search-analysis.js';
 import { choiceOption, dbOption } from './arguments.js';
 
 const FORMATS = ['table', 'markdown', 'json'] as const;
@@ -108,7 +109,7 @@ export function registerAnalyzeCommand(program: Command): void {
       const analysis = analyzeStudy(data, options);
       const out =
         flags.format === 'json'
-          ? JSON.stringify(analysisJson(analysis))
+          ? JSON.stringify(withEpsSearch(analysisJson(analysis), db, data.spec))
           : flags.format === 'markdown'
             ? analysisMarkdown(analysis)
             : analysisText(analysis);

@@ -48,7 +48,12 @@ export class ProgressReporter {
   };
 
   #start(event: Extract<SweepEvent, { type: 'start' }>): void {
+    // A width search starts one run per round: each round counts from zero.
+    this.#bar?.stop();
+    this.#bar = undefined;
     this.#total = event.queued;
+    this.#finished = 0;
+    this.#failed = 0;
     this.#started = performance.now();
     this.#log(
       `study ${event.study}: ${event.total} tasks, ${event.skipped} already finished, ${event.queued} to train on ${event.runner}`,

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { ValidationError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/log.js';
 import { loadStudySpecFile } from '../../shared/spec/load.js';
 import { studyTaskCount } from '../../shared/spec/limits.js';
@@ -19,6 +20,7 @@ import {
 } from './nats-flags.js';
 import type { NatsFlags, StudyNatsFlags } from './nats-flags.js';
 import { studySummary } from './summary-output.js';
+import { searchSession } from './search-session.js';
 import { INTERRUPTED_EXIT_CODE, runSweepSession } from './sweep-session.js';
 import type { SweepSession } from './sweep-session.js';
 
@@ -71,6 +73,13 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
   addNatsFlags(addStudyNatsFlags(command), false).action(
     async (specPath: string, flags: RunFlags) => {
       const spec = await loadStudySpecFile(specPath);
+      if (spec.search !== undefined && flags.detach && flags.nats !== undefined) {
+        // Each round depends on the last one's results, so a search needs its coordinator.
+        throw new ValidationError(
+          '--detach',
+          'a width search needs the coordinator between rounds',
+        );
+      }
       const lock = WriterLock.acquire(flags.db);
       // Until the session handles signals, one stops the command at once without leaving the
       // lock behind (the lock releases itself on process exit).
@@ -136,11 +145,12 @@ async function localSession(
     throw err;
   }
   const coordinator = new LocalCoordinator(store, runner, { maxAttempts: flags.maxAttempts });
-  return {
+  const plain: SweepSession = {
     run: (onEvent) => coordinator.run(spec, onEvent),
     summary: () => studySummary(store, spec.name),
     close: () => coordinator.close(),
   };
+  return searchSession(spec, flags.db, (tasks, e) => coordinator.run(spec, e, tasks), plain);
 }
 
 async function distributedSession(
@@ -163,10 +173,16 @@ async function distributedSession(
     store.close();
     throw err;
   }
-  return {
+  const plain: SweepSession = {
     run: (onEvent) =>
       coordinator.run(spec, { detach: flags.detach, strict: flags.strict, onEvent }),
     summary: () => studySummary(store, spec.name),
     close: () => coordinator.close(),
   };
+  return searchSession(
+    spec,
+    flags.db,
+    (tasks, onEvent) => coordinator.run(spec, { onEvent, tasks }),
+    plain,
+  );
 }

@@ -8,6 +8,7 @@ import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
 import { fetchLiveWorkers, renderWorkers } from './workers-output.js';
 import { formatTable } from './format.js';
+import { searchStatus } from './search-status.js';
 import { renderSummary, studySummary } from './summary-output.js';
 
 export function registerStatusCommand(program: Command): void {
@@ -78,9 +79,11 @@ export function registerStatusCommand(program: Command): void {
         const progress = store.progress(study);
         const deadLetters = store.deadLetterCount(study);
         const groups = studySummary(store, study);
+        const spec = store.studySpec(study);
+        const search = spec === undefined ? undefined : searchStatus(flags.db, spec);
         if (flags.json) {
           process.stdout.write(
-            `${JSON.stringify({ ...progress, deadLetters, groups, ...(workers === undefined ? {} : { workers }) })}\n`,
+            `${JSON.stringify({ ...progress, deadLetters, groups, ...(search === undefined ? {} : { search: search.json }), ...(workers === undefined ? {} : { workers }) })}\n`,
           );
           return;
         }
@@ -92,6 +95,7 @@ export function registerStatusCommand(program: Command): void {
         process.stdout.write(
           `study ${study}: ${p.total} tasks: ${p.done} done, ${p.failed} failed, ${p.diverged} diverged, ${p.running} running, ${p.pending} pending${dead}\n\n${renderSummary(groups)}\n`,
         );
+        if (search !== undefined) process.stdout.write(`\n${search.text}\n`);
       } finally {
         store.close();
       }

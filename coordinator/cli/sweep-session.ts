@@ -11,6 +11,8 @@ export interface SweepSession {
   run(onEvent: (event: SweepEvent) => void): Promise<RunSummary>;
   /** Read before close() releases the database. */
   summary(): SummaryGroup[];
+  /** More to print after the run (a width search's brackets), read before close(). */
+  extra?(): { readonly text: string; readonly json: Record<string, unknown> };
   close(): Promise<void>;
 }
 
@@ -42,10 +44,12 @@ export async function runSweepSession(
   process.on('SIGTERM', onSignal);
   let summary: RunSummary;
   let groups: SummaryGroup[] = [];
+  let extra: ReturnType<NonNullable<SweepSession['extra']>> | undefined;
   try {
     summary = await session.run(progress.handle);
     progress.stop();
     if (!signalled && !detached) groups = session.summary();
+    extra = session.extra?.();
   } finally {
     progress.stop();
     await session.close();
@@ -53,7 +57,7 @@ export async function runSweepSession(
     process.off('SIGTERM', onSignal);
   }
   const unfinished = !partial && !summary.interrupted && summary.pending > 0;
-  report(summary, groups, json, detached, unfinished);
+  report(summary, groups, json, detached, unfinished, extra);
   if (summary.interrupted) return INTERRUPTED_EXIT_CODE;
   return summary.failed > 0 || unfinished ? 1 : 0;
 }
@@ -64,14 +68,17 @@ function report(
   json: boolean,
   detached: boolean,
   unfinished: boolean,
+  extra?: { readonly text: string; readonly json: Record<string, unknown> },
 ): void {
   if (json) {
+    const more = extra?.json ?? {};
     process.stdout.write(
-      `${JSON.stringify({ ...summary, wallMs: Math.round(summary.wallMs), groups })}\n`,
+      `${JSON.stringify({ ...summary, wallMs: Math.round(summary.wallMs), groups, ...more })}\n`,
     );
     return;
   }
   if (groups.length > 0) process.stdout.write(`${renderSummary(groups)}\n\n`);
+  if (extra !== undefined) process.stdout.write(`${extra.text}\n\n`);
   const line =
     `study ${summary.study}: ${summary.done}/${summary.total} done, ${summary.failed} failed, ` +
     `${summary.diverged} diverged, ${summary.pending} pending; trained ${summary.trained}, ` +

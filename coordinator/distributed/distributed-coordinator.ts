@@ -146,11 +146,12 @@ export class DistributedCoordinator {
   }
 
   /** Registers the study, publishes what it lacks, and (unless detach) collects until it is finished. */
+  /** `tasks` (default: the spec's grid) is the study's task set, e.g. a width search's rounds. */
   async run(
     spec: StudySpec,
-    options: CollectOptions & { detach?: boolean; strict?: boolean },
+    options: CollectOptions & { detach?: boolean; strict?: boolean; tasks?: readonly Task[] },
   ): Promise<RunSummary> {
-    const registered = this.#store.registerStudy(spec, expandStudy(spec));
+    const registered = this.#store.registerStudy(spec, options.tasks ?? expandStudy(spec));
     await checkPoolCapabilities(
       this.#nc,
       this.#store.unfinishedTasks(spec.name, true),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listTargetDefinitions } from '../targets/registry.js';
-import { studySpecSchema } from './schema.js';
+import { studySpecWithSearchSchema } from './search.js';
 
 /**
  * The JSON Schema of a study spec, for editors. Targets are spelled out per registry entry (a name,
@@ -14,8 +14,9 @@ export function studySpecJsonSchema(): Record<string, unknown> {
     return params.extend({ name: z.literal(d.name) }).describe(d.description);
   });
   const target = z.union([z.enum(names), ...objects]);
-  const schema = studySpecSchema.extend({
-    grid: studySpecSchema.shape.grid.extend({ targets: z.array(target).min(1) }),
+  // The search variant: grid.widths and grid.seeds are optional there (required without a search).
+  const schema = studySpecWithSearchSchema.extend({
+    grid: studySpecWithSearchSchema.shape.grid.extend({ targets: z.array(target).min(1) }),
   });
   return {
     ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),

@@ -1,4 +1,5 @@
 import type { ResolvedEvalSpec, Route } from './schema.js';
+import type { SearchSpec } from './search.js';
 import type { TargetRef } from '../targets/target.js';
 
 /** A validated study: defaults filled in, every target's parameters resolved. */
@@ -7,7 +8,9 @@ export interface StudySpec {
   readonly description?: string;
   readonly grid: {
     readonly dims: readonly number[];
+    /** Empty when only a search chooses the widths. */
     readonly widths: readonly number[];
+    /** Empty when only a search chooses the widths. */
     readonly seeds: readonly number[];
     readonly targets: readonly TargetRef[];
   };
@@ -27,4 +30,6 @@ export interface StudySpec {
   readonly eval: ResolvedEvalSpec;
   /** Which pool of workers each task goes to in a distributed sweep; empty = all to `default`. */
   readonly routing: readonly Route[];
+  /** A width search (coordinator/search), if the spec has one. */
+  readonly search?: SearchSpec;
 }

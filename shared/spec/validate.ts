@@ -5,6 +5,8 @@ import type { TargetDefinition, TargetRef } from '../targets/target.js';
 import { describeValue } from './fields.js';
 import { limitIssues } from './limits.js';
 import { studySpecSchema } from './schema.js';
+import { resolveSearchSpec, studySpecWithSearchSchema } from './search.js';
+import type { ParsedSearchStudySpec, SearchSpec } from './search.js';
 import type { ParsedStudySpec } from './schema.js';
 import type { StudySpec } from './study-spec.js';
 import { issuesToErrors } from './zod-issues.js';
@@ -173,14 +175,41 @@ function checkRecipes(spec: ParsedStudySpec, errors: ValidationError[]): void {
 }
 
 /**
+ * Beside a search section the grid may leave out widths and seeds (the search picks both), but
+ * not just one of them; the plain schema already requires both without a search.
+ */
+function checkSearch(
+  spec: ParsedSearchStudySpec,
+  errors: ValidationError[],
+): SearchSpec | undefined {
+  if (spec.search === undefined) return undefined;
+  const { widths, seeds } = spec.grid;
+  if (widths === undefined && seeds !== undefined) {
+    errors.push(new ValidationError('grid.widths', 'required beside grid.seeds'));
+  }
+  if (seeds === undefined && widths !== undefined) {
+    errors.push(new ValidationError('grid.seeds', 'required beside grid.widths'));
+  }
+  return resolveSearchSpec(spec.search, errors);
+}
+
+/**
  * Validates a parsed spec document. Every problem is collected (not just the first), each naming
  * its exact field, so one run of the CLI shows the user everything to fix.
  */
 export function validateStudySpec(raw: unknown, source?: string): StudySpec {
-  const parsed = studySpecSchema.safeParse(raw, { reportInput: true });
+  const withSearch = isRecord(raw) && 'search' in raw;
+  const parsed = (withSearch ? studySpecWithSearchSchema : studySpecSchema).safeParse(raw, {
+    reportInput: true,
+  });
   if (!parsed.success) throw new SpecError(issuesToErrors(parsed.error), source);
-  const spec = parsed.data;
+  const { search: parsedSearch, ...data } = parsed.data as ParsedSearchStudySpec;
   const errors: ValidationError[] = [];
+  const search = checkSearch(parsed.data, errors);
+  const spec: ParsedStudySpec = {
+    ...data,
+    grid: { ...data.grid, widths: data.grid.widths ?? [], seeds: data.grid.seeds ?? [] },
+  };
   const targets = checkTargets(spec, errors);
   checkRecipes(spec, errors);
   errors.push(...optimizerIssues(spec.train, targets));
@@ -192,5 +221,6 @@ export function validateStudySpec(raw: unknown, source?: string): StudySpec {
     ...rest,
     ...(description === undefined ? {} : { description }),
     grid: { ...spec.grid, targets },
+    ...(search === undefined || parsedSearch === undefined ? {} : { search }),
   };
 }

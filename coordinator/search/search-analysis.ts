@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+import type { StudySpec } from '../../shared/spec/study-spec.js';
+import type { TargetRef } from '../../shared/targets/target.js';
+import type { TrainMode } from '../../shared/train-mode.js';
+import { searchEfficiency } from './search-efficiency.js';
+import { epsSearchJson } from './search-json.js';
+import { curveKey } from './search-curves.js';
+import { replaySearch } from './search-replay.js';
+import { storedResultLookup } from './search-results.js';
+
+interface GroupKeys {
+  target: string;
+  target_params: Record<string, unknown>;
+  mode: TrainMode;
+  dim: number;
+}
+
+/**
+ * Adds a search's brackets to `analyze --format json`: `eps_search` next to each group's
+ * `eps_width`, and the search's cost at the top. A study without a search section is returned
+ * as it is. The search is replayed from the results, so a running search shows its open brackets.
+ */
+export function withEpsSearch(
+  json: Record<string, unknown>,
+  db: Database.Database,
+  storedSpec: Record<string, unknown>,
+): Record<string, unknown> {
+  const spec = storedSpec as unknown as StudySpec;
+  if (spec.search === undefined) return json;
+  const state = replaySearch(spec, storedResultLookup(db));
+  const byKey = new Map(state.curves.map((c) => [c.curve.key, c]));
+  const groups = (json.groups as Array<Record<string, unknown>>).map((g) => {
+    const k = g as unknown as GroupKeys;
+    const target: TargetRef = { name: k.target, params: k.target_params };
+    const curve = byKey.get(curveKey(target, k.mode, k.dim));
+    return curve === undefined ? g : { ...g, eps_search: epsSearchJson(curve) };
+  });
+  const e = searchEfficiency(spec, state);
+  return {
+    ...json,
+    groups,
+    search: {
+      rounds: state.rounds,
+      complete: state.complete,
+      tasks: e.tasks,
+      core_seconds: e.coreSeconds,
+      grid_tasks: e.gridTasks,
+      grid_core_seconds_estimate: e.gridCoreSecondsEstimate,
+    },
+  };
+}

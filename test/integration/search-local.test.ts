@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import { rowsWhenReady } from '../helpers/db.js';
+import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+const dir = tempDir();
+after(() => dir.remove());
+
+/** Cheap training; two curves so that rounds carry both. */
+const study = {
+  name: 'search',
+  grid: { dims: [1], targets: ['sine', { name: 'sine', k: 2 }] },
+  train: { steps: 150, samples: 128 },
+  eval: { samples: 1024 },
+  search: { eps: [0.02, 0.005], minWidth: 4, maxWidth: 64, seeds: 2, resolution: 1.25 },
+};
+
+interface SearchOut {
+  trained: number;
+  done: number;
+  total: number;
+  search: {
+    complete: boolean;
+    rounds: number;
+    curves: Array<{
+      label: string;
+      tasks: number;
+      eps_search: Record<string, { lo: number | null; hi: number | null; status: string }>;
+      probes: Array<{ width: number; seeds: number; decisions: Record<string, string> }>;
+    }>;
+    efficiency: { tasks: number; grid_tasks: number; grid_core_seconds_estimate: number | null };
+  };
+}
+
+function writeSpec(file: string, spec: Record<string, unknown>): string {
+  const path = join(dir.path, file);
+  writeFileSync(path, JSON.stringify(spec));
+  return path;
+}
+
+const brackets = (out: SearchOut) => out.search.curves.map((c) => c.eps_search);
+const specPath = () => writeSpec('search.json', study);
+let reference: SearchOut;
+
+before(async () => {
+  const db = join(dir.path, 'reference.sqlite');
+  const out = await runCli(['run', specPath(), '--db', db, '--json', '--threads', '2'], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  reference = lastJsonLine<SearchOut>(out.stdout);
+});
+
+test('search local - a search ends with every eps decided and brackets within the resolution', () => {
+  assert.equal(reference.search.complete, true);
+  assert.equal(reference.search.curves.length, 2);
+  for (const curve of reference.search.curves) {
+    for (const [eps, b] of Object.entries(curve.eps_search)) {
+      assert.ok(['found', 'unreachable'].includes(b.status), `${curve.label} ${eps}: ${b.status}`);
+      if (b.status === 'found' && b.lo !== null) assert.ok((b.hi ?? 0) / b.lo <= 1.25);
+      if (b.status === 'found') {
+        const at = (w: number | null) => curve.probes.find((p) => p.width === w)?.decisions[eps];
+        assert.equal(at(b.hi), 'below');
+        if (b.lo !== null) assert.equal(at(b.lo), 'above');
+      }
+    }
+  }
+  const e = reference.search.efficiency;
+  assert.equal(e.tasks, reference.trained);
+  assert.ok(e.tasks < e.grid_tasks, `${e.tasks} < ${e.grid_tasks}`);
+  assert.ok(e.grid_core_seconds_estimate !== null && e.grid_core_seconds_estimate > 0);
+});
+
+test('search local - running it again trains nothing and prints the same brackets', async () => {
+  const db = join(dir.path, 'reference.sqlite');
+  const out = await runCli(['run', specPath(), '--db', db, '--json'], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const again = lastJsonLine<SearchOut>(out.stdout);
+  assert.equal(again.trained, 0);
+  assert.deepEqual(brackets(again), brackets(reference));
+});
+
+test('search local - killed mid-search, the next run continues, trains nothing twice, same brackets', async () => {
+  const db = join(dir.path, 'killed.sqlite');
+  const first = startCli(['run', specPath(), '--db', db, '--threads', '1'], dir.path);
+  const results = (): number =>
+    Number(rowsWhenReady(db, 'SELECT count(*) AS n FROM results')[0]?.n ?? 0);
+  const deadline = Date.now() + 60_000;
+  // Past the first round (8 tasks), before the end.
+  while (results() < 10) {
+    assert.ok(Date.now() < deadline, 'the search did not get going');
+    await sleep(20);
+  }
+  first.child.kill('SIGKILL');
+  await first.done;
+  const before = results();
+  assert.ok(before < reference.trained, `killed after ${before} of ${reference.trained} tasks`);
+  const out = await runCli(['run', specPath(), '--db', db, '--json', '--threads', '2'], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const resumed = lastJsonLine<SearchOut>(out.stdout);
+  assert.deepEqual(brackets(resumed), brackets(reference));
+  assert.equal(before + resumed.trained, reference.trained);
+  assert.equal(results(), reference.trained);
+  const twice = rowsWhenReady(
+    db,
+    'SELECT count(*) AS n FROM results GROUP BY task_id HAVING n > 1',
+  );
+  assert.equal(twice.length, 0);
+});
+
+test('search local - status and analyze show the search', async () => {
+  const db = join(dir.path, 'reference.sqlite');
+  const status = await runCli(['status', 'search', '--db', db], dir.path);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stdout, /search: \d+ round\(s\), complete/);
+  assert.match(status.stdout, /eps 0\.005: (found|unreachable) \[/);
+  const analyze = await runCli(['analyze', 'search', '--db', db, '--format', 'json'], dir.path);
+  assert.equal(analyze.code, 0, analyze.stderr);
+  const json = JSON.parse(analyze.stdout) as {
+    groups: Array<{
+      label: string;
+      eps_search?: Record<string, { status: string; tasks: number }>;
+    }>;
+  };
+  assert.equal(json.groups.length, 2);
+  for (const g of json.groups) {
+    assert.ok(g.eps_search !== undefined, g.label);
+    assert.deepEqual(Object.keys(g.eps_search), ['0.02', '0.005']);
+    assert.ok((g.eps_search['0.02']?.tasks ?? 0) > 0);
+  }
+});
+
+test('search local - --detach is refused for a search with exit 2', async () => {
+  const out = await runCli(
+    [
+      'run',
+      specPath(),
+      '--db',
+      join(dir.path, 'never.sqlite'),
+      '--nats',
+      'nats://127.0.0.1:1',
+      '--detach',
+    ],
+    dir.path,
+  );
+  assert.equal(out.code, 2);
+  assert.match(out.stderr, /--detach: a width search needs the coordinator between rounds/);
+});

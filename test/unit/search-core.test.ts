@@ -1,0 +1,193 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { SearchSpec } from '../../shared/spec/search.js';
+import { curveShapeJudge } from '../../coordinator/search/curve-judge.js';
+import { geometricLadder, geometricMidpoint } from '../../coordinator/search/ladder.js';
+import { decide, planCurve } from '../../coordinator/search/search-core.js';
+import type { CurvePlan, WidthProbe } from '../../coordinator/search/search-core.js';
+
+const search = (over: Partial<SearchSpec> = {}): SearchSpec => ({
+  eps: [1e-3],
+  minWidth: 4,
+  maxWidth: 4096,
+  resolution: 1.25,
+  ladder: 4,
+  seeds: 3,
+  maxSeeds: 9,
+  maxTasks: 2000,
+  ...over,
+});
+
+/** A deterministic noise in [-1, 1] per (width, seed): an integer hash, uncorrelated nearby. */
+function noise(width: number, seed: number): number {
+  let h = (Math.imul(width, 0x9e3779b1) ^ Math.imul(seed + 1, 0x85ebca6b)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x2c1b3c6d) >>> 0;
+  h = Math.imul(h ^ (h >>> 12), 0x297a2d39) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  return (h / 4294967296) * 2 - 1;
+}
+
+/** Runs the search core to the end against a synthetic curve; returns the probes and plan. */
+function simulate(s: SearchSpec, error: (width: number, seed: number) => number | null) {
+  const probes = new Map<number, WidthProbe>();
+  const judge = curveShapeJudge();
+  let rounds = 0;
+  let tasks = 0;
+  for (;;) {
+    const plan: CurvePlan = planCurve(s, [...probes.values()], judge);
+    if (plan.requests.length === 0) return { plan, probes, rounds, tasks };
+    rounds++;
+    assert.ok(rounds < 100, 'the search must end');
+    for (const r of plan.requests) {
+      const old = probes.get(r.width)?.seeds ?? [];
+      for (const seed of r.seeds) assert.ok(!old.some((o) => o.seed === seed), 'trained twice');
+      const added = r.seeds.map((seed) => ({
+        seed,
+        taskId: `${r.width}/${seed}`,
+        value: error(r.width, seed),
+      }));
+      tasks += added.length;
+      probes.set(r.width, { width: r.width, seeds: [...old, ...added] });
+    }
+  }
+}
+
+test('search ladder - geometric rungs end at maxWidth and midpoints stay strictly inside', () => {
+  assert.deepEqual(geometricLadder(4, 4096, 4), [4, 16, 64, 256, 1024, 4096]);
+  assert.deepEqual(geometricLadder(4, 100, 4), [4, 16, 64, 100]);
+  const dense = geometricLadder(4, 4096, 1.25);
+  assert.equal(new Set(dense).size, dense.length);
+  assert.equal(dense.length, 33);
+  assert.equal(geometricMidpoint(16, 64), 32);
+  assert.equal(geometricMidpoint(4, 5), undefined);
+  assert.equal(geometricMidpoint(4, 6), 5);
+});
+
+test('search core - a monotone curve is bracketed at the true crossing within the resolution', () => {
+  // 1/m^2 reaches 1e-3 first at m = 32 (31.6 rounded up).
+  const { plan, tasks } = simulate(search(), (w) => 1 / (w * w));
+  const [b] = plan.brackets;
+  assert.equal(b?.status, 'found');
+  assert.ok(b?.lo !== null && b?.hi !== null && b !== undefined);
+  const lo = b.lo ?? 0;
+  const hi = b.hi ?? 0;
+  assert.ok(hi / lo <= 1.25, `${lo}..${hi}`);
+  assert.ok(1 / (lo * lo) > 1e-3 && 1 / (hi * hi) <= 1e-3);
+  assert.ok(lo < 32 && 32 <= hi);
+  assert.ok(tasks <= (32 * 3) / 3, `${tasks} tasks`);
+});
+
+test('search core - two eps share the ladder and bracket each crossing', () => {
+  const { plan } = simulate(search({ eps: [1e-3, 1e-4] }), (w) => 1 / (w * w));
+  for (const b of plan.brackets) {
+    assert.equal(b.status, 'found');
+    const cross = Math.ceil(1 / Math.sqrt(b.eps) - 1e-9);
+    assert.ok((b.lo ?? 0) < cross && cross <= (b.hi ?? 0), `${b.eps}: ${b.lo}..${b.hi}`);
+  }
+});
+
+test('search core - noisy seeds near eps get more seeds, up to the cap, and the bracket follows the medians', () => {
+  const s = search();
+  const { plan, probes } = simulate(s, (w, seed) => Math.exp(noise(w, seed)) / (w * w));
+  const [b] = plan.brackets;
+  assert.equal(b?.status, 'found');
+  const counts = [...probes.values()].map((p) => p.seeds.length);
+  assert.ok(
+    counts.some((n) => n > 3),
+    'some width got extra seeds',
+  );
+  assert.ok(counts.every((n) => n <= 9));
+  const hiProbe = probes.get(b?.hi ?? -1);
+  const loProbe = probes.get(b?.lo ?? -1);
+  assert.ok(hiProbe !== undefined && loProbe !== undefined);
+  assert.equal(decide(hiProbe, 1e-3, 9), 'below');
+  assert.equal(decide(loProbe, 1e-3, 9), 'above');
+});
+
+test('search core - a flat curve stops unreachable after three rungs, not at maxWidth', () => {
+  const { plan, probes, tasks } = simulate(
+    search(),
+    (w, seed) => 0.05 * (1 + 0.01 * noise(w, seed)),
+  );
+  const [b] = plan.brackets;
+  assert.equal(b?.status, 'unreachable');
+  assert.match(b?.reason ?? '', /^flat/);
+  assert.deepEqual(
+    [...probes.keys()].sort((a, c) => a - c),
+    [4, 16, 64],
+  );
+  assert.equal(tasks, 9);
+});
+
+test('search core - a curve saturating above eps stops unreachable with its saturation width', () => {
+  const { plan, probes } = simulate(search(), (w) => Math.max(1 / w, 0.01));
+  const [b] = plan.brackets;
+  assert.equal(b?.status, 'unreachable');
+  assert.match(b?.reason ?? '', /^saturated: flat from width/);
+  assert.ok(Math.max(...probes.keys()) < 4096);
+});
+
+test('search core - a curve still falling at maxWidth stops unreachable there', () => {
+  const { plan, probes } = simulate(search({ eps: [1e-4] }), (w) => 1 / w);
+  assert.equal(plan.brackets[0]?.status, 'unreachable');
+  assert.match(plan.brackets[0]?.reason ?? '', /at maxWidth 4096/);
+  assert.ok(probes.has(4096));
+});
+
+test('search core - eps already reached at minWidth is found with no lower end', () => {
+  const { plan, tasks } = simulate(search({ eps: [0.5] }), (w) => 1 / (w * w));
+  assert.deepEqual(
+    { status: plan.brackets[0]?.status, lo: plan.brackets[0]?.lo, hi: plan.brackets[0]?.hi },
+    { status: 'found', lo: null, hi: 4 },
+  );
+  assert.equal(tasks, 6); // the first round's two rungs
+});
+
+test('search core - diverged seeds count as above eps; a width whose tasks all failed stops the search', () => {
+  const diverging = simulate(search(), (w, seed) =>
+    w < 20 && seed === 0 ? Infinity : 1 / (w * w),
+  );
+  assert.equal(diverging.plan.brackets[0]?.status, 'found');
+  const failing = simulate(search(), (w) => (w === 64 ? null : 1 / (w * w)));
+  assert.equal(failing.plan.brackets[0]?.status, 'unreachable');
+  assert.match(failing.plan.brackets[0]?.reason ?? '', /every task at width 64 failed/);
+});
+
+test('search core - the plan is a function of the probes alone: any order, same next step', () => {
+  const s = search({ eps: [1e-3, 1e-4] });
+  const { probes } = simulate(s, (w) => 1 / (w * w));
+  const list = [...probes.values()].slice(0, 4);
+  const judge = curveShapeJudge();
+  assert.deepEqual(planCurve(s, list, judge), planCurve(s, [...list].reverse(), judge));
+});
+
+test('search core - seeds straddling eps ask for more seeds at that width, then the median decides', () => {
+  const probe = (width: number, values: number[]): WidthProbe => ({
+    width,
+    seeds: values.map((value, seed) => ({ seed, taskId: `${width}/${seed}`, value })),
+  });
+  assert.equal(decide(probe(32, [5e-4, 9e-4, 2e-3]), 1e-3, 9), 'more-seeds');
+  // One seed far off does not make a close call: the quartiles, not the range, must straddle.
+  assert.equal(decide(probe(32, [8e-4, 8.5e-4, 9e-4, 9.2e-4, 5e-3]), 1e-3, 9), 'below');
+  const five = [5e-4, 9e-4, 2e-3, 1e-4, 3e-3];
+  assert.equal(decide(probe(32, five), 1e-3, 5), 'below');
+  assert.equal(decide(probe(32, [5e-4, 9e-4, 2e-3]), 1e-3, 3), 'below');
+  const plan = planCurve(
+    search(),
+    [probe(16, [2e-3, 3e-3, 4e-3]), probe(32, [5e-4, 9e-4, 2e-3])],
+    curveShapeJudge(),
+  );
+  assert.deepEqual(plan.requests, [{ width: 32, seeds: [3, 4] }]);
+  assert.equal(plan.brackets[0]?.status, 'open');
+  assert.match(plan.brackets[0]?.reason ?? '', /seeds straddle eps at 32/);
+  const capped = planCurve(
+    search({ maxSeeds: 3, resolution: 2 }),
+    [probe(16, [2e-3, 3e-3, 4e-3]), probe(32, [5e-4, 9e-4, 2e-3])],
+    curveShapeJudge(),
+  );
+  assert.equal(capped.brackets[0]?.status, 'found');
+  assert.match(
+    capped.brackets[0]?.reason ?? '',
+    /close call at 32: its quartiles straddle eps after 3 seeds/,
+  );
+});
