@@ -20,13 +20,19 @@ const MEDIAN_COLUMNS = [
  * Rank and count of `column` within its point, NULLs last, so that ranks (n+1)/2 and (n+2)/2
  * (integer division) are the one or two middle values of the non-NULL ones.
  */
-const rankColumns = MEDIAN_COLUMNS.map(
-  (c) =>
-    `row_number() OVER (${POINT} ORDER BY ${c} IS NULL, ${c}) AS ${c}_rank,
-    count(${c}) OVER (${POINT}) AS ${c}_n`,
-).join(',\n    ');
+export const sqlRankColumns = (columns: readonly string[], partition: string): string =>
+  columns
+    .map(
+      (c) =>
+        `row_number() OVER (${partition} ORDER BY ${c} IS NULL, ${c}) AS ${c}_rank,
+    count(${c}) OVER (${partition}) AS ${c}_n`,
+    )
+    .join(',\n    ');
 
-const median = (column: string): string =>
+const rankColumns = sqlRankColumns(MEDIAN_COLUMNS, POINT);
+
+/** The median of `column` over its partition, from the columns sqlRankColumns adds. */
+export const sqlMedian = (column: string): string =>
   `avg(CASE WHEN ${column}_rank IN ((${column}_n + 1) / 2, (${column}_n + 2) / 2) THEN ${column} END)`;
 
 export const ANALYSIS_SCHEMA_SQL = `
@@ -103,15 +109,15 @@ point AS (
   SELECT study, target, target_params, kind, mode, dim, width,
          count(*) AS tasks,
          count(l1_error) AS done,
-         ${median('l1_error')} AS median_l1,
+         ${sqlMedian('l1_error')} AS median_l1,
          min(l1_error) AS min_l1,
          max(l1_error) AS max_l1,
          exp(avg(ln(l1_error))) AS geomean_l1,
-         ${median('sharpened_l1')} AS median_sharpened_l1,
-         ${median('accuracy')} AS median_accuracy,
-         ${median('rf_l1')} AS median_rf_l1,
-         ${median('rf_sharpened_l1')} AS median_rf_sharpened_l1,
-         ${median('interp_l1')} AS median_interp_l1
+         ${sqlMedian('sharpened_l1')} AS median_sharpened_l1,
+         ${sqlMedian('accuracy')} AS median_accuracy,
+         ${sqlMedian('rf_l1')} AS median_rf_l1,
+         ${sqlMedian('rf_sharpened_l1')} AS median_rf_sharpened_l1,
+         ${sqlMedian('interp_l1')} AS median_interp_l1
   FROM ranked
   GROUP BY study, target, target_params, kind, mode, dim, width
 )

@@ -91,6 +91,18 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     // Convergence analysis: reference approximants, plot predictions, the convergence views.
     sql: ANALYSIS_SCHEMA_SQL,
   },
+  {
+    version: 4,
+    // Live dashboard: covering indexes for per-study aggregates. A task row keeps its wide
+    // spec_json before status, and a result row its loss curve before finished_at, both in
+    // overflow pages; counting a 100,000-task study by status or by result time through these
+    // indexes reads none of them.
+    sql: `
+CREATE INDEX tasks_summary ON tasks (task_id, status, target, target_params, kind, dim, width,
+  seed, json_extract(spec_json, '$.train.mode'), updated_at);
+CREATE INDEX results_summary ON results (task_id, outcome, finished_at, l1_error);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
