@@ -40,6 +40,7 @@ export function layout(options: LayoutOptions, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)}</title>
+<link rel="icon" href="data:,">
 <style>${REPORT_STYLE}${DASHBOARD_STYLE}</style>
 <script src="/assets/vega.min.js" defer></script>
 <script src="/assets/vega-lite.min.js" defer></script>
@@ -127,9 +128,12 @@ function curvesTable(points: readonly CurvePointRow[]): string {
       const median = p.median_l1 === null ? '' : ` · ${fmt(p.median_l1)}`;
       return `<td title="done/tasks · median L1">${p.done}/${p.tasks}${escapeHtml(median)}</td>`;
     });
-    const params = first.target_params === '{}' ? '' : ` ${first.target_params}`;
+    const params = Object.entries(JSON.parse(first.target_params) as Record<string, unknown>)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `, ${k}=${String(v)}`)
+      .join('');
     const mode = first.mode === 'direct' ? '' : `, ${first.mode}`;
-    const name = `${first.target}${params} (d = ${first.dim}${mode})`;
+    const name = `${first.target} (d = ${first.dim}${params}${mode})`;
     return `<tr><td class="text">${escapeHtml(name)}</td>${cells.join('')}</tr>`;
   });
   return `<table id="curves"><thead><tr><th>curve</th>${widths.map((w) => `<th>m = ${w}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
