@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** True on CI (`CI=true`, as .ci/run and most CI services set it): nothing may be skipped. */
-export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+export const inCi = (): boolean => process.env.CI === 'true' || process.env.CI === '1';
 
 /** Where Debian puts binaries; sbin is often missing from a user's PATH. */
 const SYSTEM_DIRS = ['/usr/bin', '/usr/sbin', '/sbin', '/usr/local/bin', '/usr/local/sbin'];
@@ -52,6 +52,6 @@ export function requireBinary(
   if (path !== undefined) return { path, skip: false };
   const where = fromEnv ? ` at ${options.envVar}=${fromEnv}` : '';
   const reason = `${name} is not installed${where} (Debian: apt-get install ${debianPackage})`;
-  if (IN_CI) throw new Error(`${reason}; CI=true requires it (.ci/run installs it)`);
+  if (inCi()) throw new Error(`${reason}; CI=true requires it (.ci/run installs it)`);
   return { path: undefined, skip: reason };
 }
