@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { InputError } from '../../shared/errors.js';
-import { SCHEMA_VERSION } from '../store/migrations.js';
+import { DASHBOARD_INDEXES_VERSION, SCHEMA_VERSION } from '../store/migrations.js';
 
-/** The first schema with the reference, prediction and convergence tables the pages read. */
-const OLDEST_READABLE_SCHEMA = 3;
+/** The first schema with every table and index the pages read. */
+const OLDEST_READABLE_SCHEMA = DASHBOARD_INDEXES_VERSION;
 
 /**
  * A read-only connection for the dashboard. It never migrates (that would be a write): a database
