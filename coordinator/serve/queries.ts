@@ -1,19 +1,13 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import { sqlMedian, sqlRankColumns } from '../store/analysis-schema.js';
+import type { StudyProgress } from '../store/result-store.js';
 
 /** A study's task counts and result rate, aggregated in SQL. */
-export interface StudyOverview {
-  readonly study: string;
+export interface StudyOverview extends StudyProgress {
   readonly description: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
-  readonly total: number;
-  readonly pending: number;
-  readonly running: number;
-  readonly done: number;
-  readonly failed: number;
-  readonly diverged: number;
   /** finished_at of the newest stored result of the study's tasks. */
   readonly lastResultAt: string | null;
   /** Results stored in the last THROUGHPUT_WINDOW_MIN minutes, per minute. */
@@ -23,7 +17,7 @@ export interface StudyOverview {
 /** Minutes over which throughput is counted. */
 export const THROUGHPUT_WINDOW_MIN = 10;
 
-/** One curve point, aggregated by the `convergence` view. */
+/** One curve point of a study, aggregated in SQL (CURVES_SQL). */
 export interface CurvePointRow {
   readonly target: string;
   readonly target_params: string;
