@@ -60,7 +60,7 @@ export async function dashboardLoad(log: (message: string) => void) {
   const dir = mkdtempSync(join(tmpdir(), 'widthsweep-bench-dashboard-'));
   try {
     const db = join(dir, 'synthetic.sqlite');
-    let started = performance.now();
+    const started = performance.now();
     const tasks = writeSyntheticStudy(db);
     const writeMs = performance.now() - started;
     log(`dashboard: ${tasks} synthetic tasks written in ${(writeMs / 1000).toFixed(1)} s`);
