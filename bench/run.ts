@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stepFlops } from '../worker/bench/bench-case.js';
 import { resolveBenchOptions, runBenchSuite, type BenchRow } from '../worker/bench/bench-suite.js';
+import { dashboardLoad } from './dashboard-load.js';
 import { fitLogLog, median } from './stats.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -175,6 +176,7 @@ async function main(): Promise<void> {
   const ratio = await ratios(numpy);
   const scale = await scaling();
   const overhead = sweepOverhead();
+  const dashboard = await dashboardLoad(log);
   const report = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.versions.node },
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
     },
     scaling: scale,
     sweep_overhead: overhead,
+    dashboard,
   };
   const outDir = join(process.cwd(), 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
@@ -205,6 +208,7 @@ async function main(): Promise<void> {
       `  fused ${report.reference_step.fused_gflops.toFixed(1)} GFLOP/s vs float32 matmul peak ${peak?.toFixed(1) ?? 'n/a'} GFLOP/s`,
       `cost vs width (64-4096): log-log slope ${scale.width_slope.toFixed(2)}; vs samples (1024-16384): ${scale.samples_slope.toFixed(2)}`,
       `sweep overhead: ${overhead.overhead_ms_per_task.toFixed(2)} ms per task = ${(100 * overhead.overhead_share_of_mean_task).toFixed(2)}% of a mean task`,
+      `dashboard, ${dashboard.tasks}-task study: study page ${dashboard.study_page.median_ms.toFixed(0)} ms (median; cold ${dashboard.study_page.cold_ms.toFixed(0)} ms), studies page ${dashboard.studies_page.median_ms.toFixed(0)} ms, full analysis behind its plots ${(dashboard.study_analysis_ms / 1000).toFixed(1)} s, result to event stream ${dashboard.result_to_event_ms.toFixed(0)} ms`,
       `load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${report.load_average_after.map((l) => l.toFixed(2)).join(' ')}`,
       `written to ${file}`,
     ].join('\n') + '\n',

@@ -193,7 +193,12 @@ function analyseGroup(
   const first = tasks[0] as TaskRecord;
   const params = JSON.parse(first.targetParams) as Record<string, unknown>;
   const byWidth = new Map<number, TaskRecord[]>();
-  for (const task of tasks) byWidth.set(task.width, [...(byWidth.get(task.width) ?? []), task]);
+  for (const task of tasks) {
+    // Appending in place: copying the array per task is quadratic in a study's seeds.
+    const atWidth = byWidth.get(task.width);
+    if (atWidth === undefined) byWidth.set(task.width, [task]);
+    else atWidth.push(task);
+  }
   const points = [...byWidth.entries()]
     .sort(([a], [b]) => a - b)
     .map(([width, list]) => summarisePoint(width, list, options));
@@ -283,7 +288,9 @@ export function analyzeStudy(data: StudyData, options: AnalysisOptions = {}): St
   const groups = new Map<string, TaskRecord[]>();
   for (const task of data.tasks) {
     const key = `${task.target}\u0000${task.targetParams}\u0000${task.mode}\u0000${task.dim}`;
-    groups.set(key, [...(groups.get(key) ?? []), task]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [task]);
+    else group.push(task);
   }
   const analysed = [...groups.values()].map((tasks) => {
     const group = analyseGroup(tasks, resolved);

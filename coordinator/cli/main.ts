@@ -7,6 +7,7 @@ import { registerExportCommand } from './export-command.js';
 import { registerInfoCommands } from './info-commands.js';
 import { registerQueryCommand } from './query-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { INTERRUPTED_EXIT_CODE } from './sweep-session.js';
 import { registerWorkerCommand } from './worker-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   registerQueryCommand(program);
   registerExportCommand(program);
   registerAnalyzeCommand(program);
+  registerServeCommand(program);
   registerInfoCommands(program);
   registerBenchCommand(program);
   for (const command of program.commands) command.exitOverride();

@@ -17,10 +17,26 @@ export async function fetchLiveWorkers(options: NatsConnectionOptions): Promise<
   }
 }
 
-export function renderWorkers(workers: readonly WorkerHeartbeat[]): string {
-  if (workers.length === 0) return 'no live workers';
-  const now = Date.now();
-  const rows = workers.map((w) => ({
+/** The workers table's columns, in order. */
+export const WORKER_COLUMNS = [
+  'name',
+  'host',
+  'pool',
+  'backend',
+  'optimizers',
+  'threads',
+  'in_flight',
+  'done',
+  'failed',
+  'last_heartbeat',
+] as const;
+
+/** One row per worker, as `status --nats` and the dashboard show it. */
+export function workerRows(
+  workers: readonly WorkerHeartbeat[],
+  now = Date.now(),
+): Array<Record<(typeof WORKER_COLUMNS)[number], string | number>> {
+  return workers.map((w) => ({
     name: w.name,
     host: w.host,
     pool: w.pool,
@@ -32,17 +48,9 @@ export function renderWorkers(workers: readonly WorkerHeartbeat[]): string {
     failed: w.tasksFailed,
     last_heartbeat: `${Math.max(0, Math.round((now - Date.parse(w.lastHeartbeat)) / 1000))}s ago`,
   }));
-  const columns = [
-    'name',
-    'host',
-    'pool',
-    'backend',
-    'optimizers',
-    'threads',
-    'in_flight',
-    'done',
-    'failed',
-    'last_heartbeat',
-  ];
-  return `live workers\n${formatTable(columns, rows)}`;
+}
+
+export function renderWorkers(workers: readonly WorkerHeartbeat[]): string {
+  if (workers.length === 0) return 'no live workers';
+  return `live workers\n${formatTable(WORKER_COLUMNS, workerRows(workers))}`;
 }

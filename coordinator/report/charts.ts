@@ -367,3 +367,30 @@ export function regionsChart(label: string, panels: readonly RegionPanel[]): Top
     config: { font: 'sans-serif' },
   };
 }
+
+/** The training loss against the step, log scale, from a result's stored loss curve. */
+export function lossCurveChart(
+  label: string,
+  curve: ReadonlyArray<readonly [number, number | null]>,
+): TopLevelSpec {
+  const values = curve
+    .filter((p): p is readonly [number, number] => positive(p[1]))
+    .map(([step, loss]) => ({ step, loss }));
+  return {
+    title: { text: `${label}: training loss` },
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative', axis: { title: 'step' } },
+      y: {
+        field: 'loss',
+        type: 'quantitative',
+        scale: { type: 'log' },
+        axis: { title: 'training loss' },
+      },
+    },
+    config: { font: 'sans-serif' },
+  };
+}

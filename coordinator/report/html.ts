@@ -13,7 +13,8 @@ export function escapeHtml(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
-const STYLE = `
+/** The report's style sheet; the dashboard shares it, so both look alike. */
+export const REPORT_STYLE = `
 body { font-family: sans-serif; margin: 2em auto; max-width: 1100px; color: #222; line-height: 1.4; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; padding-bottom: .2em; margin-top: 2em; }
 h3 { font-size: 1.05em; margin-bottom: .3em; }
@@ -47,7 +48,7 @@ export function htmlTable(
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
-function verdictsTable(analysis: StudyAnalysis): string {
+export function verdictsTable(analysis: StudyAnalysis): string {
   const rows = analysis.verdicts.map((v) => {
     const css = v.answer === 'no data' ? 'nodata' : v.answer;
     return `<tr><td class="text">${v.rq}</td><td class="text"><span class="answer ${css}">${escapeHtml(v.answer)}</span></td><td class="text">${escapeHtml(v.question)}</td><td class="text">${escapeHtml(v.evidence)}</td><td class="text">${escapeHtml(v.limits)}</td></tr>`;
@@ -95,7 +96,7 @@ export function reportPage(parts: PageParts): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>widthsweep report: ${escapeHtml(analysis.study)}</title>
-<style>${STYLE}</style>
+<style>${REPORT_STYLE}</style>
 </head>
 <body>
 <h1>widthsweep report: ${escapeHtml(analysis.study)}</h1>

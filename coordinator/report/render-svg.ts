@@ -18,6 +18,13 @@ function showDashLegendSymbols(spec: Spec): void {
   }
 }
 
+/** The Vega spec the report renders, for any Vega renderer (the dashboard embeds it). */
+export function toVegaSpec(spec: TopLevelSpec): Spec {
+  const vegaSpec = compile(spec).spec;
+  showDashLegendSymbols(vegaSpec);
+  return vegaSpec;
+}
+
 /**
  * Renders a Vega-Lite spec to an SVG string in Node, headless (no canvas, no DOM): vega-lite
  * compiles it to a Vega spec, a View with the `none` renderer runs the dataflow, and toSVG()
@@ -28,8 +35,7 @@ function showDashLegendSymbols(spec: Spec): void {
  * how the tests check that it opens offline.
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const vegaSpec = compile(spec).spec;
-  showDashLegendSymbols(vegaSpec);
+  const vegaSpec = toVegaSpec(spec);
   const view = new View(parse(vegaSpec), { renderer: 'none' });
   try {
     const svg = await view.toSVG();

@@ -1,3 +1,4 @@
+import type { TopLevelSpec } from 'vega-lite';
 import { predictionGrid } from '../../shared/predictions.js';
 import { createTarget } from '../../shared/targets/registry.js';
 import type { PredictionRecord, StudyData, TaskRecord } from '../analysis/load.js';
@@ -83,11 +84,17 @@ async function decompositionFigure(g: GroupAnalysis): Promise<string> {
   );
 }
 
-async function functionFigure(
-  g: GroupAnalysis,
-  chosen: readonly TaskRecord[],
+/** What a function or region plot needs to know of its curve. */
+export type PlotCurve = Pick<GroupAnalysis, 'target' | 'targetParams' | 'label'>;
+/** What a function or region plot needs to know of a task it shows. */
+export type PlotTask = Pick<TaskRecord, 'taskId' | 'width' | 'seed' | 'l1'>;
+
+/** The learned functions of `chosen` against the target (d = 1); null without predictions. */
+export function functionSpec(
+  g: PlotCurve,
+  chosen: readonly PlotTask[],
   predictions: ReadonlyMap<string, PredictionRecord>,
-): Promise<string> {
+): TopLevelSpec | null {
   const grid = predictionGrid(1);
   const target = createTarget({ name: g.target, params: g.targetParams }, 1);
   let truth: Float64Array;
@@ -106,23 +113,20 @@ async function functionFigure(
         : Float32Array.from({ length: grid.n }, (_, i) => p.values[i * p.outputs] ?? 0);
     return [{ width: t.width, seed: t.seed, l1: t.l1 ?? Number.NaN, x: grid.x, net }];
   });
-  if (panels.length === 0) return '';
+  if (panels.length === 0) return null;
   const yTitle = target.kind === 'regression' ? 'f(x), g(x)' : 'P(class 0), 1[class 0]';
-  const svg = await renderSvg(functionChart(g.label, yTitle, truth, panels));
-  return figure(
-    svg,
-    `${g.label}: the median-error seed at each width shown; the target in its own colour.`,
-  );
+  return functionChart(g.label, yTitle, truth, panels);
 }
 
-async function regionsFigure(
-  g: GroupAnalysis,
-  chosen: readonly TaskRecord[],
+/** The decision regions of `chosen` (d = 2 classification); null without predictions. */
+export function regionsSpec(
+  g: PlotCurve,
+  chosen: readonly PlotTask[],
   predictions: ReadonlyMap<string, PredictionRecord>,
-): Promise<string> {
+): TopLevelSpec | null {
   const grid = predictionGrid(2);
   const target = createTarget({ name: g.target, params: g.targetParams }, 2);
-  if (target.kind !== 'classification') return '';
+  if (target.kind !== 'classification') return null;
   const truth = target.labels(grid.x, grid.n);
   const panels: RegionPanel[] = chosen.flatMap((t) => {
     const p = predictions.get(t.taskId);
@@ -137,10 +141,32 @@ async function regionsFigure(
     }
     return [{ width: t.width, seed: t.seed, size: p.size, predicted, truth }];
   });
-  if (panels.length === 0) return '';
-  const svg = await renderSvg(regionsChart(g.label, panels));
+  if (panels.length === 0) return null;
+  return regionsChart(g.label, panels);
+}
+
+async function functionFigure(
+  g: GroupAnalysis,
+  chosen: readonly TaskRecord[],
+  predictions: ReadonlyMap<string, PredictionRecord>,
+): Promise<string> {
+  const spec = functionSpec(g, chosen, predictions);
+  if (spec === null) return '';
   return figure(
-    svg,
+    await renderSvg(spec),
+    `${g.label}: the median-error seed at each width shown; the target in its own colour.`,
+  );
+}
+
+async function regionsFigure(
+  g: GroupAnalysis,
+  chosen: readonly TaskRecord[],
+  predictions: ReadonlyMap<string, PredictionRecord>,
+): Promise<string> {
+  const spec = regionsSpec(g, chosen, predictions);
+  if (spec === null) return '';
+  return figure(
+    await renderSvg(spec),
     `${g.label}: predicted class on a 64 x 64 grid of cell centres (median-error seed per width); red cells are misclassified.`,
   );
 }

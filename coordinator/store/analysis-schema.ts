@@ -4,7 +4,7 @@
  */
 
 /** The window that groups a study's tasks into one curve point. */
-const POINT = 'PARTITION BY study, target, target_params, mode, dim, width';
+export const POINT = 'PARTITION BY study, target, target_params, mode, dim, width';
 
 /** Columns whose per-point median the convergence view reports. */
 const MEDIAN_COLUMNS = [
@@ -21,22 +21,20 @@ const MEDIAN_COLUMNS = [
  * (integer division) are the one or two middle values of the non-NULL ones. Later migrations
  * reuse it: its output for a given column list must never change.
  */
-export const medianRankColumns = (columns: readonly string[]): string =>
+export const sqlRankColumns = (columns: readonly string[], partition: string): string =>
   columns
     .map(
       (c) =>
-        `row_number() OVER (${POINT} ORDER BY ${c} IS NULL, ${c}) AS ${c}_rank,
-    count(${c}) OVER (${POINT}) AS ${c}_n`,
+        `row_number() OVER (${partition} ORDER BY ${c} IS NULL, ${c}) AS ${c}_rank,
+    count(${c}) OVER (${partition}) AS ${c}_n`,
     )
     .join(',\n    ');
 
-const rankColumns = medianRankColumns(MEDIAN_COLUMNS);
+const rankColumns = sqlRankColumns(MEDIAN_COLUMNS, POINT);
 
-/** The median of the non-NULL values of a column ranked by {@link medianRankColumns}. */
-export const medianOf = (column: string): string =>
+/** The median of `column` over its partition, from the columns sqlRankColumns adds. */
+export const sqlMedian = (column: string): string =>
   `avg(CASE WHEN ${column}_rank IN ((${column}_n + 1) / 2, (${column}_n + 2) / 2) THEN ${column} END)`;
-
-const median = medianOf;
 
 export const ANALYSIS_SCHEMA_SQL = `
 -- Reference approximants of a done task at its width, evaluated on the task's own evaluation
@@ -112,15 +110,15 @@ point AS (
   SELECT study, target, target_params, kind, mode, dim, width,
          count(*) AS tasks,
          count(l1_error) AS done,
-         ${median('l1_error')} AS median_l1,
+         ${sqlMedian('l1_error')} AS median_l1,
          min(l1_error) AS min_l1,
          max(l1_error) AS max_l1,
          exp(avg(ln(l1_error))) AS geomean_l1,
-         ${median('sharpened_l1')} AS median_sharpened_l1,
-         ${median('accuracy')} AS median_accuracy,
-         ${median('rf_l1')} AS median_rf_l1,
-         ${median('rf_sharpened_l1')} AS median_rf_sharpened_l1,
-         ${median('interp_l1')} AS median_interp_l1
+         ${sqlMedian('sharpened_l1')} AS median_sharpened_l1,
+         ${sqlMedian('accuracy')} AS median_accuracy,
+         ${sqlMedian('rf_l1')} AS median_rf_l1,
+         ${sqlMedian('rf_sharpened_l1')} AS median_rf_sharpened_l1,
+         ${sqlMedian('interp_l1')} AS median_interp_l1
   FROM ranked
   GROUP BY study, target, target_params, kind, mode, dim, width
 )
@@ -171,26 +169,26 @@ WITH base AS (
 ),
 ranked AS (
   SELECT *,
-    ${medianRankColumns(MEDIAN_COLUMNS_V5)}
+    ${sqlRankColumns(MEDIAN_COLUMNS_V5, POINT)}
   FROM base
 ),
 point AS (
   SELECT study, target, target_params, kind, mode, dim, width,
          count(*) AS tasks,
          count(l1_error) AS done,
-         ${medianOf('l1_error')} AS median_l1,
+         ${sqlMedian('l1_error')} AS median_l1,
          min(l1_error) AS min_l1,
          max(l1_error) AS max_l1,
          exp(avg(ln(l1_error))) AS geomean_l1,
-         ${medianOf('sharpened_l1')} AS median_sharpened_l1,
-         ${medianOf('accuracy')} AS median_accuracy,
-         ${medianOf('rf_l1')} AS median_rf_l1,
-         ${medianOf('rf_sharpened_l1')} AS median_rf_sharpened_l1,
-         ${medianOf('interp_l1')} AS median_interp_l1,
-         ${medianOf('train_l1')} AS median_train_l1,
-         ${medianOf('best_l1')} AS median_best_reference_l1,
-         ${medianOf('l2_error')} AS median_l2,
-         ${medianOf('train_l2')} AS median_train_l2
+         ${sqlMedian('sharpened_l1')} AS median_sharpened_l1,
+         ${sqlMedian('accuracy')} AS median_accuracy,
+         ${sqlMedian('rf_l1')} AS median_rf_l1,
+         ${sqlMedian('rf_sharpened_l1')} AS median_rf_sharpened_l1,
+         ${sqlMedian('interp_l1')} AS median_interp_l1,
+         ${sqlMedian('train_l1')} AS median_train_l1,
+         ${sqlMedian('best_l1')} AS median_best_reference_l1,
+         ${sqlMedian('l2_error')} AS median_l2,
+         ${sqlMedian('train_l2')} AS median_train_l2
   FROM ranked
   GROUP BY study, target, target_params, kind, mode, dim, width
 )

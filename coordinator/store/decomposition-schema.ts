@@ -4,7 +4,7 @@
  * best reference of each task, and NULL L2 errors for targets outside L2. It is a migration: once
  * released, never edit it; add a new version instead.
  */
-import { medianOf, medianRankColumns } from './analysis-schema.js';
+import { POINT, sqlMedian, sqlRankColumns } from './analysis-schema.js';
 
 /** Columns whose per-point median the version 5 convergence view reports. */
 const MEDIAN_COLUMNS = [
@@ -127,24 +127,24 @@ WITH base AS (
 ),
 ranked AS (
   SELECT *,
-    ${medianRankColumns(MEDIAN_COLUMNS)}
+    ${sqlRankColumns(MEDIAN_COLUMNS, POINT)}
   FROM base
 ),
 point AS (
   SELECT study, target, target_params, kind, mode, dim, width,
          count(*) AS tasks,
          count(l1_error) AS done,
-         ${medianOf('l1_error')} AS median_l1,
+         ${sqlMedian('l1_error')} AS median_l1,
          min(l1_error) AS min_l1,
          max(l1_error) AS max_l1,
          exp(avg(ln(l1_error))) AS geomean_l1,
-         ${medianOf('sharpened_l1')} AS median_sharpened_l1,
-         ${medianOf('accuracy')} AS median_accuracy,
-         ${medianOf('rf_l1')} AS median_rf_l1,
-         ${medianOf('rf_sharpened_l1')} AS median_rf_sharpened_l1,
-         ${medianOf('interp_l1')} AS median_interp_l1,
-         ${medianOf('train_l1')} AS median_train_l1,
-         ${medianOf('best_l1')} AS median_best_reference_l1
+         ${sqlMedian('sharpened_l1')} AS median_sharpened_l1,
+         ${sqlMedian('accuracy')} AS median_accuracy,
+         ${sqlMedian('rf_l1')} AS median_rf_l1,
+         ${sqlMedian('rf_sharpened_l1')} AS median_rf_sharpened_l1,
+         ${sqlMedian('interp_l1')} AS median_interp_l1,
+         ${sqlMedian('train_l1')} AS median_train_l1,
+         ${sqlMedian('best_l1')} AS median_best_reference_l1
   FROM ranked
   GROUP BY study, target, target_params, kind, mode, dim, width
 )

@@ -4,6 +4,9 @@ import { ANALYSIS_SCHEMA_SQL, CONVERGENCE_VIEW_V5_SQL } from './analysis-schema.
 import { DECOMPOSITION_SCHEMA_SQL } from './decomposition-schema.js';
 import { DEAD_LETTER_SCHEMA_SQL } from './dead-letters.js';
 
+/** The schema version with the covering indexes the dashboard's queries name. */
+export const DASHBOARD_INDEXES_VERSION = 8;
+
 /**
  * Schema versions, applied in order inside one transaction each; PRAGMA user_version records
  * the last one applied. Never edit a released migration: add a new one.
@@ -114,6 +117,22 @@ CREATE INDEX tasks_by_stream_seq ON tasks (stream_seq);
     version: 7,
     // The convergence view gains the estimation and optimisation gaps (width-analysis).
     sql: CONVERGENCE_VIEW_V5_SQL,
+  },
+  {
+    version: DASHBOARD_INDEXES_VERSION,
+    // Live dashboard: covering indexes for per-study aggregates. A task row keeps its wide
+    // spec_json before status, and a result row its loss curve before finished_at, both in
+    // overflow pages; counting a 100,000-task study by status or by result time through these
+    // indexes reads none of them. The training mode lives inside spec_json: a virtual column
+    // names it, so the index can hold it (an index on the json_extract expression is not used to
+    // answer a GROUP BY).
+    sql: `
+ALTER TABLE tasks ADD COLUMN train_mode TEXT
+  GENERATED ALWAYS AS (coalesce(json_extract(spec_json, '$.train.mode'), 'direct')) VIRTUAL;
+CREATE INDEX tasks_summary ON tasks (task_id, status, target, target_params, kind, train_mode,
+  dim, width, seed, updated_at);
+CREATE INDEX results_summary ON results (task_id, outcome, finished_at, l1_error);
+`,
   },
 ];
 

@@ -14,6 +14,9 @@ import { MAX_EVAL_SAMPLES, MAX_STEPS, MAX_TRAIN_SAMPLES, MAX_WIDTH } from './lim
 /** Largest input dimension; Sobol direction numbers and memory estimates are sized for it. */
 export const MAX_DIM = 64;
 
+/** A study name: also the study id in URLs, subjects and the database. */
+export const STUDY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
 /** The message of a size cap (shared/spec/limits.ts): the limit and the value given. */
 function atMost(limit: number) {
   return {
@@ -23,7 +26,7 @@ function atMost(limit: number) {
 
 const studyName = z
   .string({ error: (i) => `expected a study name, got ${describeValue(i.input)}` })
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, {
+  .regex(STUDY_NAME_PATTERN, {
     error: 'expected 1-64 letters, digits, "_", "." or "-", starting with a letter or digit',
   });
 

@@ -1,17 +1,18 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { requireBinary } from './system-binaries.js';
 
-/** Debian's nats-server; .ci/run installs it where it is missing. */
-export const NATS_SERVER_BIN = [
-  '/usr/sbin/nats-server',
-  '/usr/bin/nats-server',
-  '/usr/local/bin/nats-server',
-].find((p) => existsSync(p));
+/**
+ * Debian's nats-server: test files pass `{ skip: NATS_SERVER.skip }` to every test that starts
+ * one, so a machine without it skips them (CI, where .ci/run installs it, fails instead).
+ */
+export const NATS_SERVER = requireBinary('nats-server', 'nats-server');
+export const NATS_SERVER_BIN = NATS_SERVER.path;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { findBinary } from './system-binaries.js';
 
 export interface NetnsLabOptions {
   /** Host names, letters and digits; the first is the hub every other host is wired to. */
@@ -25,8 +25,7 @@ export interface LabProcess {
 const NAME_PREFIX = 'wsnt';
 
 /** iproute2 lives in sbin, which a non-login PATH may lack. */
-const IP_BIN =
-  ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+const IP_BIN = findBinary(['ip']) ?? 'ip';
 
 function ip(args: readonly string[]): string {
   return execFileSync(IP_BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -24,7 +24,7 @@ import {
 import { teacherTask } from '../helpers/teacher-task.js';
 import { REPO_ROOT, lastJsonLine, runCli, startCli } from '../helpers/cli.js';
 import { rowsWhenReady } from '../helpers/db.js';
-import { TestNatsServer } from '../helpers/nats-server.js';
+import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
@@ -84,138 +84,156 @@ const resultRows = (db: string, study: string) =>
      ORDER BY tr.dim, tr.width`,
   );
 
-test('backends - the cpu-gpu routing completes with wasm workers standing in for the GPU pool', async () => {
-  const server = await TestNatsServer.start();
-  try {
-    const path = scaledCpuGpuSpec('cpu-gpu-scaled');
-    const db = join(dir.path, 'cpu-gpu.sqlite');
-    // No worker yet: --strict refuses, naming the rule and the pool, before publishing anything.
-    const refused = await runCli(
-      ['run', path, '--nats', server.url, '--db', db, '--strict'],
-      dir.path,
-    );
-    assert.equal(refused.code, 2, refused.stderr);
-    assert.match(refused.stderr, /routing\[0\] \(minWidth 1024\).*pool 'gpu'/);
-
-    const workers = [
-      startWorker(server, 'cpu-1', ['--backend', 'fused']),
-      startWorker(server, 'gpu-standin', ['--backend', 'wasm', '--pool', 'gpu']),
-    ];
-    await waitForWorkers(server, ['cpu-1', 'gpu-standin']);
-    const out = await runCli(
-      ['run', path, '--nats', server.url, '--db', db, '--strict', '--json'],
-      dir.path,
-    );
-    assert.equal(out.code, 0, out.stderr);
-    assert.doesNotMatch(out.stderr, /no live worker/);
-    const summary = lastJsonLine<{ total: number; done: number }>(out.stdout);
-    assert.deepEqual([summary.total, summary.done], [4, 4]);
-    assert.deepEqual(
-      resultRows(db, 'cpu-gpu-scaled').map((r) => [
-        r.dim,
-        r.width,
-        r.status,
-        r.backend,
-        r.optimizer,
-      ]),
-      [
-        [1, 16, 'done', 'fused', 'lsgd'],
-        [1, 1024, 'done', 'wasm', 'lbfgs'],
-        [2, 16, 'done', 'fused', 'lbfgs'],
-        [2, 1024, 'done', 'wasm', 'lbfgs'],
-      ],
-    );
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.done));
-  } finally {
-    await server.dispose();
-  }
-});
-
-test('backends - a study whose auto tasks resolve to lsgd and lbfgs completes on wasm-only workers', async () => {
-  const server = await TestNatsServer.start();
-  try {
-    const path = join(dir.path, 'wasm-only.json');
-    writeFileSync(
-      path,
-      JSON.stringify({
-        name: 'wasm-only',
-        grid: { dims: [1, 2], widths: [4, 8], seeds: [0], targets: ['sine'] },
-        train: { steps: 50, samples: 64 },
-        eval: { samples: 256 },
-      }),
-    );
-    const worker = startWorker(server, 'wasm-1', ['--backend', 'wasm']);
-    await waitForWorkers(server, ['wasm-1']);
-    const db = join(dir.path, 'wasm-only.sqlite');
-    const out = await runCli(['run', path, '--nats', server.url, '--db', db, '--json'], dir.path);
-    assert.equal(out.code, 0, out.stderr);
-    const rows = resultRows(db, 'wasm-only');
-    assert.deepEqual(
-      rows.map((r) => [r.dim, r.width, r.status, r.backend, r.optimizer]),
-      [
-        [1, 4, 'done', 'wasm', 'lsgd'],
-        [1, 8, 'done', 'wasm', 'lsgd'],
-        [2, 4, 'done', 'wasm', 'lbfgs'],
-        [2, 8, 'done', 'wasm', 'lbfgs'],
-      ],
-    );
-    worker.child.kill('SIGTERM');
-    await worker.done;
-  } finally {
-    await server.dispose();
-  }
-});
-
-test('backends - a worker refuses a task its backend cannot train at once and for good', async () => {
-  const server = await TestNatsServer.start();
-  try {
-    const worker = startWorker(server, 'old-worker', ['--backend', 'wasm']);
-    await waitForWorkers(server, ['old-worker']);
-    // A task from a newer widthsweep whose optimizer this worker's backend does not run.
-    const base = teacherTask();
-    const spec: TaskSpec = {
-      formatVersion: base.formatVersion,
-      target: base.target,
-      kind: base.kind,
-      dim: base.dim,
-      width: base.width,
-      seed: base.seed,
-      eval: base.eval,
-      train: { ...base.train, optimizer: 'newton' as TaskSpec['train']['optimizer'] },
-    };
-    const task = { ...spec, id: taskId(spec) };
-    const study = { name: 'refusal', key: '0123456789abcdef' };
-    const nc = await connect({ servers: server.url });
+test(
+  'backends - the cpu-gpu routing completes with wasm workers standing in for the GPU pool',
+  { skip: NATS_SERVER.skip },
+  async () => {
+    const server = await TestNatsServer.start();
     try {
-      // Throws instead of hanging when nothing arrives.
-      const replies = nc.subscribe(resultSubject(study), { timeout: 60_000 });
-      await jetstream(nc).publish(
-        taskSubject(DEFAULT_POOL, study, task.id),
-        encodeWire({ type: 'task', v: WIRE_VERSION, study: study.name, studyKey: study.key, task }),
+      const path = scaledCpuGpuSpec('cpu-gpu-scaled');
+      const db = join(dir.path, 'cpu-gpu.sqlite');
+      // No worker yet: --strict refuses, naming the rule and the pool, before publishing anything.
+      const refused = await runCli(
+        ['run', path, '--nats', server.url, '--db', db, '--strict'],
+        dir.path,
       );
-      let failure: ResultMessage | undefined;
-      for await (const msg of replies) {
-        const message = parseResultMessage(msg.data);
-        if (message.type === 'attempt-failed') {
-          failure = message;
-          break;
-        }
-      }
-      assert.equal(failure?.type, 'attempt-failed');
-      if (failure?.type !== 'attempt-failed') return;
-      assert.equal(failure.attempt, 1);
-      assert.equal(failure.final, true);
-      assert.match(failure.error, /train\.optimizer newton/);
-      // Acked, not handed back: the work queue is empty.
-      const info = await (await jetstreamManager(nc)).streams.info(TASK_STREAM);
-      assert.equal(info.state.messages, 0);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /routing\[0\] \(minWidth 1024\).*pool 'gpu'/);
+
+      const workers = [
+        startWorker(server, 'cpu-1', ['--backend', 'fused']),
+        startWorker(server, 'gpu-standin', ['--backend', 'wasm', '--pool', 'gpu']),
+      ];
+      await waitForWorkers(server, ['cpu-1', 'gpu-standin']);
+      const out = await runCli(
+        ['run', path, '--nats', server.url, '--db', db, '--strict', '--json'],
+        dir.path,
+      );
+      assert.equal(out.code, 0, out.stderr);
+      assert.doesNotMatch(out.stderr, /no live worker/);
+      const summary = lastJsonLine<{ total: number; done: number }>(out.stdout);
+      assert.deepEqual([summary.total, summary.done], [4, 4]);
+      assert.deepEqual(
+        resultRows(db, 'cpu-gpu-scaled').map((r) => [
+          r.dim,
+          r.width,
+          r.status,
+          r.backend,
+          r.optimizer,
+        ]),
+        [
+          [1, 16, 'done', 'fused', 'lsgd'],
+          [1, 1024, 'done', 'wasm', 'lbfgs'],
+          [2, 16, 'done', 'fused', 'lbfgs'],
+          [2, 1024, 'done', 'wasm', 'lbfgs'],
+        ],
+      );
+      for (const w of workers) w.child.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.done));
     } finally {
-      await nc.close();
+      await server.dispose();
     }
-    worker.child.kill('SIGTERM');
-    await worker.done;
-  } finally {
-    await server.dispose();
-  }
-});
+  },
+);
+
+test(
+  'backends - a study whose auto tasks resolve to lsgd and lbfgs completes on wasm-only workers',
+  { skip: NATS_SERVER.skip },
+  async () => {
+    const server = await TestNatsServer.start();
+    try {
+      const path = join(dir.path, 'wasm-only.json');
+      writeFileSync(
+        path,
+        JSON.stringify({
+          name: 'wasm-only',
+          grid: { dims: [1, 2], widths: [4, 8], seeds: [0], targets: ['sine'] },
+          train: { steps: 50, samples: 64 },
+          eval: { samples: 256 },
+        }),
+      );
+      const worker = startWorker(server, 'wasm-1', ['--backend', 'wasm']);
+      await waitForWorkers(server, ['wasm-1']);
+      const db = join(dir.path, 'wasm-only.sqlite');
+      const out = await runCli(['run', path, '--nats', server.url, '--db', db, '--json'], dir.path);
+      assert.equal(out.code, 0, out.stderr);
+      const rows = resultRows(db, 'wasm-only');
+      assert.deepEqual(
+        rows.map((r) => [r.dim, r.width, r.status, r.backend, r.optimizer]),
+        [
+          [1, 4, 'done', 'wasm', 'lsgd'],
+          [1, 8, 'done', 'wasm', 'lsgd'],
+          [2, 4, 'done', 'wasm', 'lbfgs'],
+          [2, 8, 'done', 'wasm', 'lbfgs'],
+        ],
+      );
+      worker.child.kill('SIGTERM');
+      await worker.done;
+    } finally {
+      await server.dispose();
+    }
+  },
+);
+
+test(
+  'backends - a worker refuses a task its backend cannot train at once and for good',
+  { skip: NATS_SERVER.skip },
+  async () => {
+    const server = await TestNatsServer.start();
+    try {
+      const worker = startWorker(server, 'old-worker', ['--backend', 'wasm']);
+      await waitForWorkers(server, ['old-worker']);
+      // A task from a newer widthsweep whose optimizer this worker's backend does not run.
+      const base = teacherTask();
+      const spec: TaskSpec = {
+        formatVersion: base.formatVersion,
+        target: base.target,
+        kind: base.kind,
+        dim: base.dim,
+        width: base.width,
+        seed: base.seed,
+        eval: base.eval,
+        train: { ...base.train, optimizer: 'newton' as TaskSpec['train']['optimizer'] },
+      };
+      const task = { ...spec, id: taskId(spec) };
+      const study = { name: 'refusal', key: '0123456789abcdef' };
+      const nc = await connect({ servers: server.url });
+      try {
+        // Throws instead of hanging when nothing arrives.
+        const replies = nc.subscribe(resultSubject(study), { timeout: 60_000 });
+        await jetstream(nc).publish(
+          taskSubject(DEFAULT_POOL, study, task.id),
+          encodeWire({
+            type: 'task',
+            v: WIRE_VERSION,
+            study: study.name,
+            studyKey: study.key,
+            task,
+          }),
+        );
+        let failure: ResultMessage | undefined;
+        for await (const msg of replies) {
+          const message = parseResultMessage(msg.data);
+          if (message.type === 'attempt-failed') {
+            failure = message;
+            break;
+          }
+        }
+        assert.equal(failure?.type, 'attempt-failed');
+        if (failure?.type !== 'attempt-failed') return;
+        assert.equal(failure.attempt, 1);
+        assert.equal(failure.final, true);
+        assert.match(failure.error, /train\.optimizer newton/);
+        // Acked, not handed back: the work queue is empty.
+        const info = await (await jetstreamManager(nc)).streams.info(TASK_STREAM);
+        assert.equal(info.state.messages, 0);
+      } finally {
+        await nc.close();
+      }
+      worker.child.kill('SIGTERM');
+      await worker.done;
+    } finally {
+      await server.dispose();
+    }
+  },
+);

@@ -8,6 +8,7 @@ import { RESULT_STREAM, TASK_STREAM } from '../../shared/nats/subjects.js';
 import { runCli } from '../helpers/cli.js';
 import { TestNatsCluster } from '../helpers/nats-cluster.js';
 import { assertCompleteOnce, count, SweepHarness, waitFor } from '../helpers/sweep-harness.js';
+import { NATS_SERVER } from '../helpers/nats-server.js';
 
 const h = new SweepHarness();
 after(() => h.dispose());
@@ -28,7 +29,7 @@ async function until<T>(
 
 test(
   'faults - a 3-node cluster loses the task stream leader to kill -9 mid-study and completes once',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const cluster = await TestNatsCluster.start(3);
     const nc = await connect({ servers: cluster.url.split(','), maxReconnectAttempts: -1 });

@@ -11,7 +11,7 @@ import type { Task } from '../../shared/task.js';
 import { encodeWire } from '../../shared/wire/json.js';
 import { WIRE_VERSION } from '../../shared/wire/messages.js';
 import { lastJsonLine, runCli } from '../helpers/cli.js';
-import { TestNatsServer } from '../helpers/nats-server.js';
+import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 import { doneOutcome } from '../helpers/outcomes.js';
 import {
   assertCompleteOnce,
@@ -48,7 +48,7 @@ function studyRow(db: string, study: string) {
 
 test(
   'faults - poison, forged and foreign results go to the dead letters; the study completes',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {
@@ -157,7 +157,7 @@ test(
 
 test(
   'faults - the same task trained for two databases inside the duplicate window is stored in both',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {
@@ -205,7 +205,7 @@ test(
 
 test(
   'faults - a broker killed with SIGKILL and restarted on its store: the study completes once',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {

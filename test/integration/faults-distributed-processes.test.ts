@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { TestNatsServer } from '../helpers/nats-server.js';
+import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 import { assertCompleteOnce, count, SweepHarness, waitFor } from '../helpers/sweep-harness.js';
 
 // Probes that held when issue 9's red team ran them; kept as regression tests of the fault suite.
@@ -23,7 +23,7 @@ const startWorker = (
 const stopWorkers = (workers: Parameters<SweepHarness['stopWorkers']>[0]) => h.stopWorkers(workers);
 test(
   'faults - a worker killed with SIGKILL has its tasks redelivered',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {
@@ -63,7 +63,7 @@ test(
 
 test(
   'faults - a coordinator killed mid-study loses nothing: collect finishes it',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {
@@ -100,7 +100,7 @@ test(
 
 test(
   'faults - a nats-server restart mid-study does not stop it',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {
@@ -129,7 +129,7 @@ test(
 
 test(
   'faults - a server with a password refuses a worker without it',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start({ user: 'sweeper', password: 's3cret-pw' });
     try {

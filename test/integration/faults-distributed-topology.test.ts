@@ -5,7 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { TASK_STREAM, workerConsumerName } from '../../shared/nats/subjects.js';
 import { runCli } from '../helpers/cli.js';
-import { TestNatsServer } from '../helpers/nats-server.js';
+import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 import {
   assertCompleteOnce,
   count,
@@ -19,7 +19,7 @@ after(() => h.dispose());
 
 test(
   'faults - a study name served by another database is refused; its own database resumes',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {
@@ -55,7 +55,7 @@ test(
 
 test(
   'faults - a broker restarted with a wiped store: the live run recreates everything and completes',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {
@@ -82,7 +82,7 @@ test(
 
 test(
   'faults - lowering --ack-wait under a running task does not train it twice',
-  { timeout: 180_000 },
+  { timeout: 180_000, skip: NATS_SERVER.skip },
   async () => {
     const server = await TestNatsServer.start();
     try {

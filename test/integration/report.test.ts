@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { lastJsonLine, runCli } from '../helpers/cli.js';
+import { requireBinary } from '../helpers/system-binaries.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir('widthsweep-report-');
@@ -19,17 +20,10 @@ const spec = {
 };
 
 /** Debian's package installs /usr/bin/chromium; CHROMIUM overrides. */
-function findChromium(): string | undefined {
-  const fromEnv = process.env.CHROMIUM;
-  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
-  for (const name of ['chromium', 'chromium-browser']) {
-    for (const d of ['/usr/bin', ...dirs]) {
-      if (existsSync(join(d, name))) return join(d, name);
-    }
-  }
-  return undefined;
-}
+const CHROMIUM = requireBinary('chromium', 'chromium', {
+  aliases: ['chromium-browser'],
+  envVar: 'CHROMIUM',
+});
 
 function runChromium(
   binary: string,
@@ -142,32 +136,31 @@ test('report - one self-contained file: inline SVG plots, no URL to fetch', () =
   assert.equal(new Set(ids).size, ids.length, 'element ids are unique across the inlined SVGs');
 });
 
-test('report - headless Chromium loads it without errors and shows the plots', async () => {
-  const chromium = findChromium();
-  if (chromium === undefined) {
-    assert.fail(
-      `chromium is not installed${process.env.CHROMIUM ? ` at CHROMIUM=${process.env.CHROMIUM}` : ''}: install it (Debian: apt-get install -y chromium; .ci/run does) or set CHROMIUM to its path`,
-    );
-  }
-  const url = pathToFileURL(report).href;
-  const dom = await runChromium(chromium, ['--dump-dom', url]);
-  assert.equal(dom.code, 0, dom.stderr);
-  assert.match(dom.stdout, /<h1>widthsweep report: report<\/h1>/);
-  const svgs = dom.stdout.match(/<svg[^>]*class="marks"/g) ?? [];
-  assert.equal(svgs.length, 13, 'every plot is in the rendered DOM');
-  assert.ok((dom.stdout.match(/<path/g) ?? []).length > 50, 'the plots have marks');
-  assert.doesNotMatch(dom.stderr, /net::ERR_|Failed to load|Uncaught|CONSOLE\(\d+\).*error/i);
+test(
+  'report - headless Chromium loads it without errors and shows the plots',
+  { skip: CHROMIUM.skip },
+  async () => {
+    const chromium = CHROMIUM.path ?? assert.fail('unreachable: skipped without chromium');
+    const url = pathToFileURL(report).href;
+    const dom = await runChromium(chromium, ['--dump-dom', url]);
+    assert.equal(dom.code, 0, dom.stderr);
+    assert.match(dom.stdout, /<h1>widthsweep report: report<\/h1>/);
+    const svgs = dom.stdout.match(/<svg[^>]*class="marks"/g) ?? [];
+    assert.equal(svgs.length, 13, 'every plot is in the rendered DOM');
+    assert.ok((dom.stdout.match(/<path/g) ?? []).length > 50, 'the plots have marks');
+    assert.doesNotMatch(dom.stderr, /net::ERR_|Failed to load|Uncaught|CONSOLE\(\d+\).*error/i);
 
-  const png = join(dir.path, 'report.png');
-  const shot = await runChromium(chromium, [
-    '--window-size=1200,2400',
-    '--hide-scrollbars',
-    `--screenshot=${png}`,
-    url,
-  ]);
-  assert.equal(shot.code, 0, shot.stderr);
-  assert.ok(statSync(png).size > 20_000, 'a screenshot with content');
-  if (process.env.WIDTHSWEEP_KEEP_SCREENSHOT !== undefined) {
-    writeFileSync(process.env.WIDTHSWEEP_KEEP_SCREENSHOT, readFileSync(png));
-  }
-});
+    const png = join(dir.path, 'report.png');
+    const shot = await runChromium(chromium, [
+      '--window-size=1200,2400',
+      '--hide-scrollbars',
+      `--screenshot=${png}`,
+      url,
+    ]);
+    assert.equal(shot.code, 0, shot.stderr);
+    assert.ok(statSync(png).size > 20_000, 'a screenshot with content');
+    if (process.env.WIDTHSWEEP_KEEP_SCREENSHOT !== undefined) {
+      writeFileSync(process.env.WIDTHSWEEP_KEEP_SCREENSHOT, readFileSync(png));
+    }
+  },
+);

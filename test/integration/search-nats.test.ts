@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { rowsWhenReady } from '../helpers/db.js';
 import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
-import { TestNatsServer } from '../helpers/nats-server.js';
+import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
@@ -42,46 +42,50 @@ function startWorker(server: TestNatsServer, name: string) {
   return worker;
 }
 
-test('search nats - rounds go through workers; a killed coordinator resumes to the same brackets', async () => {
-  const path = join(dir.path, 'nsearch.json');
-  writeFileSync(path, JSON.stringify(study));
-  const local = await runCli(
-    ['run', path, '--db', join(dir.path, 'local.sqlite'), '--json', '--threads', '2'],
-    dir.path,
-  );
-  assert.equal(local.code, 0, local.stderr);
-  const reference = lastJsonLine<SearchOut>(local.stdout);
+test(
+  'search nats - rounds go through workers; a killed coordinator resumes to the same brackets',
+  { skip: NATS_SERVER.skip },
+  async () => {
+    const path = join(dir.path, 'nsearch.json');
+    writeFileSync(path, JSON.stringify(study));
+    const local = await runCli(
+      ['run', path, '--db', join(dir.path, 'local.sqlite'), '--json', '--threads', '2'],
+      dir.path,
+    );
+    assert.equal(local.code, 0, local.stderr);
+    const reference = lastJsonLine<SearchOut>(local.stdout);
 
-  const server = await TestNatsServer.start();
-  try {
-    const workers = ['a', 'b'].map((n) => startWorker(server, n));
-    const db = join(dir.path, 'nats.sqlite');
-    const args = ['run', path, '--nats', server.url, '--db', db, '--json'];
-    const first = startCli(args, dir.path);
-    children.add(first.child);
-    const results = (): number =>
-      Number(rowsWhenReady(db, 'SELECT count(*) AS n FROM results')[0]?.n ?? 0);
-    const deadline = Date.now() + 90_000;
-    while (results() < 5) {
-      assert.ok(Date.now() < deadline, 'the search did not get going');
-      await sleep(20);
+    const server = await TestNatsServer.start();
+    try {
+      const workers = ['a', 'b'].map((n) => startWorker(server, n));
+      const db = join(dir.path, 'nats.sqlite');
+      const args = ['run', path, '--nats', server.url, '--db', db, '--json'];
+      const first = startCli(args, dir.path);
+      children.add(first.child);
+      const results = (): number =>
+        Number(rowsWhenReady(db, 'SELECT count(*) AS n FROM results')[0]?.n ?? 0);
+      const deadline = Date.now() + 90_000;
+      while (results() < 5) {
+        assert.ok(Date.now() < deadline, 'the search did not get going');
+        await sleep(20);
+      }
+      first.child.kill('SIGKILL');
+      await first.done;
+      const before = results();
+      const out = await runCli(args, dir.path);
+      assert.equal(out.code, 0, out.stderr);
+      const resumed = lastJsonLine<SearchOut>(out.stdout);
+      assert.equal(resumed.search.complete, true);
+      assert.deepEqual(brackets(resumed), brackets(reference));
+      assert.equal(results(), reference.trained);
+      // Results workers published while no coordinator ran are collected, not trained again.
+      assert.ok(before + resumed.trained <= reference.trained);
+      const workersSeen = rowsWhenReady(db, 'SELECT DISTINCT worker FROM results');
+      assert.ok(workersSeen.every((r) => ['a', 'b'].includes(r.worker as string)));
+      for (const w of workers) w.child.kill('SIGTERM');
+      await Promise.all(workers.map((w) => w.done));
+    } finally {
+      await server.dispose();
     }
-    first.child.kill('SIGKILL');
-    await first.done;
-    const before = results();
-    const out = await runCli(args, dir.path);
-    assert.equal(out.code, 0, out.stderr);
-    const resumed = lastJsonLine<SearchOut>(out.stdout);
-    assert.equal(resumed.search.complete, true);
-    assert.deepEqual(brackets(resumed), brackets(reference));
-    assert.equal(results(), reference.trained);
-    // Results workers published while no coordinator ran are collected, not trained again.
-    assert.ok(before + resumed.trained <= reference.trained);
-    const workersSeen = rowsWhenReady(db, 'SELECT DISTINCT worker FROM results');
-    assert.ok(workersSeen.every((r) => ['a', 'b'].includes(r.worker as string)));
-    for (const w of workers) w.child.kill('SIGTERM');
-    await Promise.all(workers.map((w) => w.done));
-  } finally {
-    await server.dispose();
-  }
-});
+  },
+);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, test } from 'node:test';
 import { runCli, startCli } from '../helpers/cli.js';
-import { freePort, TestNatsServer } from '../helpers/nats-server.js';
+import { freePort, NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 import { tempDir } from '../helpers/temp.js';
 
 const dir = tempDir();
@@ -86,77 +86,81 @@ test('worker metrics - /healthz is 503 and state is starting while NATS is unrea
   }
 });
 
-test('worker metrics - a running worker serves /healthz 200 and counts its tasks in /metrics', async () => {
-  const server = await TestNatsServer.start();
-  try {
-    const metricsPort = await freePort();
-    const worker = startWorker([
-      '--nats',
-      server.url,
-      '--threads',
-      '1',
-      '--name',
-      'metered',
-      '--grace',
-      '2',
-      '--metrics-port',
-      String(metricsPort),
-    ]);
-    const deadline = Date.now() + 60_000;
-    let health = await firstReply(metricsPort, '/healthz');
-    while (health.status !== 200 && Date.now() < deadline) {
-      await sleep(200);
-      health = await get(metricsPort, '/healthz');
-    }
-    assert.equal(health.status, 200, health.body);
-    assert.equal(health.body.trim(), 'running');
+test(
+  'worker metrics - a running worker serves /healthz 200 and counts its tasks in /metrics',
+  { skip: NATS_SERVER.skip },
+  async () => {
+    const server = await TestNatsServer.start();
+    try {
+      const metricsPort = await freePort();
+      const worker = startWorker([
+        '--nats',
+        server.url,
+        '--threads',
+        '1',
+        '--name',
+        'metered',
+        '--grace',
+        '2',
+        '--metrics-port',
+        String(metricsPort),
+      ]);
+      const deadline = Date.now() + 60_000;
+      let health = await firstReply(metricsPort, '/healthz');
+      while (health.status !== 200 && Date.now() < deadline) {
+        await sleep(200);
+        health = await get(metricsPort, '/healthz');
+      }
+      assert.equal(health.status, 200, health.body);
+      assert.equal(health.body.trim(), 'running');
 
-    const spec = join(dir.path, 'metered.json');
-    writeFileSync(
-      spec,
-      JSON.stringify({
-        name: 'metered',
-        grid: { dims: [1], widths: [4, 8, 16], seeds: [0], targets: ['sine'] },
-        train: { steps: 20, samples: 32 },
-        eval: { samples: 256 },
-      }),
-    );
-    const db = join(dir.path, 'metered.sqlite');
-    const run = await runCli(['run', spec, '--nats', server.url, '--db', db, '--json'], dir.path);
-    assert.equal(run.code, 0, run.stderr);
-
-    const metrics = await get(metricsPort, '/metrics');
-    assert.equal(metrics.status, 200);
-    assert.match(metrics.contentType, /^text\/plain; version=0\.0\.4/);
-    const body = metrics.body;
-    assert.equal(sample(body, 'widthsweep_worker_tasks_done_total'), 3);
-    assert.equal(sample(body, 'widthsweep_worker_tasks_failed_total'), 0);
-    assert.equal(sample(body, 'widthsweep_worker_tasks_in_flight'), 0);
-    assert.equal(sample(body, 'widthsweep_worker_threads'), 1);
-    assert.equal(sample(body, 'widthsweep_worker_task_seconds_count{outcome="done"}'), 3);
-    assert.ok((sample(body, 'widthsweep_worker_task_seconds_sum{outcome="done"}') ?? 0) > 0);
-    assert.equal(sample(body, 'widthsweep_worker_state{state="running"}'), 1);
-    const info =
-      /^widthsweep_worker_info\{name="metered",pool="default",backend="([a-z-]+)",version="[^"]+"\} 1$/m.exec(
-        body,
+      const spec = join(dir.path, 'metered.json');
+      writeFileSync(
+        spec,
+        JSON.stringify({
+          name: 'metered',
+          grid: { dims: [1], widths: [4, 8, 16], seeds: [0], targets: ['sine'] },
+          train: { steps: 20, samples: 32 },
+          eval: { samples: 256 },
+        }),
       );
-    assert.ok(info !== null, `no info metric in:\n${body}`);
-    const status = await runCli(['status', '--db', db, '--nats', server.url, '--json'], dir.path);
-    const live = (
-      JSON.parse(status.stdout) as { workers: Array<{ name: string; backend: string }> }
-    ).workers;
-    assert.equal(live.find((w) => w.name === 'metered')?.backend, info[1]);
-    assert.match(body, /^process_cpu_seconds_total /m);
-    assert.equal((await get(metricsPort, '/nope')).status, 404);
+      const db = join(dir.path, 'metered.sqlite');
+      const run = await runCli(['run', spec, '--nats', server.url, '--db', db, '--json'], dir.path);
+      assert.equal(run.code, 0, run.stderr);
 
-    worker.child.kill('SIGTERM');
-    const exit = await worker.done;
-    assert.equal(exit.code, 0, exit.stderr);
-    await assert.rejects(get(metricsPort, '/healthz'), 'the port is still open after exit');
-  } finally {
-    await server.dispose();
-  }
-});
+      const metrics = await get(metricsPort, '/metrics');
+      assert.equal(metrics.status, 200);
+      assert.match(metrics.contentType, /^text\/plain; version=0\.0\.4/);
+      const body = metrics.body;
+      assert.equal(sample(body, 'widthsweep_worker_tasks_done_total'), 3);
+      assert.equal(sample(body, 'widthsweep_worker_tasks_failed_total'), 0);
+      assert.equal(sample(body, 'widthsweep_worker_tasks_in_flight'), 0);
+      assert.equal(sample(body, 'widthsweep_worker_threads'), 1);
+      assert.equal(sample(body, 'widthsweep_worker_task_seconds_count{outcome="done"}'), 3);
+      assert.ok((sample(body, 'widthsweep_worker_task_seconds_sum{outcome="done"}') ?? 0) > 0);
+      assert.equal(sample(body, 'widthsweep_worker_state{state="running"}'), 1);
+      const info =
+        /^widthsweep_worker_info\{name="metered",pool="default",backend="([a-z-]+)",version="[^"]+"\} 1$/m.exec(
+          body,
+        );
+      assert.ok(info !== null, `no info metric in:\n${body}`);
+      const status = await runCli(['status', '--db', db, '--nats', server.url, '--json'], dir.path);
+      const live = (
+        JSON.parse(status.stdout) as { workers: Array<{ name: string; backend: string }> }
+      ).workers;
+      assert.equal(live.find((w) => w.name === 'metered')?.backend, info[1]);
+      assert.match(body, /^process_cpu_seconds_total /m);
+      assert.equal((await get(metricsPort, '/nope')).status, 404);
+
+      worker.child.kill('SIGTERM');
+      const exit = await worker.done;
+      assert.equal(exit.code, 0, exit.stderr);
+      await assert.rejects(get(metricsPort, '/healthz'), 'the port is still open after exit');
+    } finally {
+      await server.dispose();
+    }
+  },
+);
 
 test('worker metrics - --metrics-port outside 1-65535 is bad input (exit 2)', async () => {
   const out = await runCli(['worker', '--metrics-port', '70000'], dir.path);
