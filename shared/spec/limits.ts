@@ -102,8 +102,7 @@ export function limitIssues(
     dim,
     width,
     outputs,
-    samples:
-      samples === 'auto' ? autoSampleCount(dim, width, outputs, spec.train.batch) : samples,
+    samples: samples === 'auto' ? autoSampleCount(dim, width, outputs, spec.train.batch) : samples,
     batch: spec.train.batch,
     evalSamples: spec.eval.samples,
     optimizer: spec.train.optimizer,
