@@ -70,6 +70,9 @@ export async function dashboardLoad(log: (message: string) => void) {
       const study = await pageTimes(`${dashboard.url}studies/synthetic`);
       const progress = await pageTimes(`${dashboard.url}fragments/studies/synthetic/progress`);
       log(`dashboard: study page ${study.median_ms.toFixed(0)} ms (median of ${REPEATS})`);
+      // Before the analysis below: it blocks this process's event loop for minutes, after which
+      // fetch's pooled keep-alive sockets have been closed by the server (ECONNRESET).
+      const push = await pushLatency(dashboard.url, db);
       // What the server's worker thread computes for the plots, timed here directly: at this
       // size it outlasts fetch's 300 s header timeout on a loaded machine.
       const reader = openReadConnection(db);
@@ -80,7 +83,6 @@ export async function dashboardLoad(log: (message: string) => void) {
         reader.close();
       }
       log(`dashboard: full analysis ${(analysisMs / 1000).toFixed(1)} s`);
-      const push = await pushLatency(dashboard.url, db);
       return {
         tasks,
         write_s: writeMs / 1000,
