@@ -4,7 +4,7 @@ import { runSearch } from '../search/search-driver.js';
 import type { RoundRunner } from '../search/search-driver.js';
 import type { SearchState } from '../search/search-replay.js';
 import { storedResultLookup } from '../search/search-results.js';
-import { describeSearch } from './search-status.js';
+import { describeSearch } from '../search/search-status.js';
 import type { SweepSession } from './sweep-session.js';
 
 /**

@@ -8,7 +8,7 @@ import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
 import { fetchLiveWorkers, renderWorkers } from './workers-output.js';
 import { formatTable } from './format.js';
-import { searchStatus } from './search-status.js';
+import { searchStatus } from '../search/search-status.js';
 import { renderSummary, studySummary } from './summary-output.js';
 
 export function registerStatusCommand(program: Command): void {

@@ -198,11 +198,17 @@ export function studyProgress(parts: StudyProgressParts): string {
   ].join('\n');
 }
 
-export function studyPage(parts: StudyProgressParts, workers: boolean): string {
+/**
+ * The study page. `search` is the width search's state as `status` prints it (brackets,
+ * decisions per probed width, cost against a full grid), for studies with a search section.
+ */
+export function studyPage(
+  parts: StudyProgressParts,
+  workers: boolean,
+  search: string | undefined = undefined,
+): string {
   const s = parts.overview;
   const base = studyHref(s.study);
-  // Width-search brackets (issue 13) get their own section here, between the progress and the
-  // analysis, once the store records searches; nothing is rendered for them until then.
   return layout(
     {
       title: `widthsweep: ${s.study}`,
@@ -212,6 +218,7 @@ export function studyPage(parts: StudyProgressParts, workers: boolean): string {
     `<h1>${escapeHtml(s.study)}</h1>
 ${s.description === null ? '' : `<p class="meta">${escapeHtml(s.description)}</p>`}
 <section><h2>Progress</h2><div id="progress" data-live="/fragments${base}/progress">${studyProgress(parts)}</div></section>
+${search === undefined ? '' : `<section><h2>Width search</h2><pre id="search">${escapeHtml(search)}</pre></section>`}
 ${workers ? '<section><h2>Workers</h2><div id="workers" data-poll="/fragments/workers"><p class="meta">asking NATS for heartbeats…</p></div></section>' : ''}
 <section><h2>Convergence</h2><p id="analysis-status" class="meta">analysing…</p><div id="charts" class="charts"></div><div id="analysis"></div></section>`,
   );

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
+import type { StudySpec } from '../../shared/spec/study-spec.js';
 import { median } from '../analysis/stats.js';
+import { searchStatusOn } from '../search/search-status.js';
 import type { StudyProgress } from '../store/result-store.js';
 
 /** A study's task counts and result rate, aggregated in SQL. */
@@ -150,6 +152,7 @@ function prepareStatements(db: Database.Database) {
     references: p(`SELECT * FROM reference_results WHERE task_id = ? ORDER BY method`),
     taskStudies: p(`SELECT study FROM study_tasks WHERE task_id = ? ORDER BY study`),
     resultMark: p(`SELECT max(rowid) AS mark FROM results`),
+    spec: p(`SELECT spec_json FROM studies WHERE study = ?`),
   };
 }
 
@@ -194,6 +197,17 @@ export class DashboardQueries {
 
   curves(study: string): CurvePointRow[] {
     return curvePoints(this.#s.curves.iterate(study) as Iterable<CurveRow>);
+  }
+
+  /**
+   * The study's width search as `status` shows it, replayed from the stored results; undefined
+   * for a study without a search section.
+   */
+  searchText(study: string): string | undefined {
+    const row = this.#s.spec.get(study) as { spec_json: string } | undefined;
+    if (row === undefined) return undefined;
+    const spec = JSON.parse(row.spec_json) as StudySpec;
+    return searchStatusOn(this.#db, { ...spec, routing: spec.routing ?? [] })?.text;
   }
 
   recentResults(study: string, limit: number): TaskListRow[] {

@@ -78,7 +78,9 @@ export function dashboardApp(deps: RouteDeps): Hono {
     const id = study(c);
     const parts = id === undefined ? undefined : progressParts(queries, id);
     if (parts === undefined) return notFound(c, `no study ${JSON.stringify(c.req.param('study'))}`);
-    return c.html(studyPage(parts, deps.workers !== null));
+    return c.html(
+      studyPage(parts, deps.workers !== null, queries.searchText(parts.overview.study)),
+    );
   });
   app.get('/fragments/studies/:study/progress', (c) => {
     const id = study(c);

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { rowsWhenReady } from '../helpers/db.js';
 import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { startDashboard } from '../../coordinator/serve/dashboard-server.js';
 
 const dir = tempDir();
 after(() => dir.remove());
@@ -147,4 +148,40 @@ test('search local - --detach is refused for a search with exit 2', async () => 
   );
   assert.equal(out.code, 2);
   assert.match(out.stderr, /--detach: a width search needs the coordinator between rounds/);
+});
+
+test('search local - the dashboard study page shows the brackets and the probed widths', async () => {
+  const db = join(dir.path, 'reference.sqlite');
+  const dashboard = await startDashboard({ db, port: 0 });
+  try {
+    const response = await fetch(`${dashboard.url}studies/search`);
+    assert.equal(response.status, 200);
+    const html = await response.text();
+    assert.match(html, /<h2>Width search<\/h2>/);
+    const curve = reference.search.curves[0];
+    assert.ok(curve !== undefined);
+    const found = Object.values(curve.eps_search).find((b) => b.status === 'found');
+    assert.ok(found !== undefined && found.hi !== null, 'the reference search found a bracket');
+    assert.match(html, new RegExp(`\\b${found.hi}\\b`));
+    assert.match(html, /found/);
+  } finally {
+    await dashboard.close();
+  }
+  // A study without a search section gets no such section.
+  const plain = join(dir.path, 'plain.sqlite');
+  const spec = writeSpec('plain.json', {
+    name: 'plain',
+    grid: { ...study.grid, widths: [4], seeds: [0] },
+    train: study.train,
+    eval: study.eval,
+  });
+  const out = await runCli(['run', spec, '--db', plain], dir.path);
+  assert.equal(out.code, 0, out.stderr);
+  const other = await startDashboard({ db: plain, port: 0 });
+  try {
+    const html = await (await fetch(`${other.url}studies/plain`)).text();
+    assert.doesNotMatch(html, /Width search/);
+  } finally {
+    await other.close();
+  }
 });

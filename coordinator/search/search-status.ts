@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import type { SearchSpec } from '../../shared/spec/search.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
-import { searchEfficiency } from '../search/search-efficiency.js';
-import { searchJson } from '../search/search-json.js';
-import { replaySearch } from '../search/search-replay.js';
-import type { SearchState } from '../search/search-replay.js';
-import { storedResultLookup } from '../search/search-results.js';
+import { searchEfficiency } from './search-efficiency.js';
+import { searchJson } from './search-json.js';
+import { replaySearch } from './search-replay.js';
+import type { SearchState } from './search-replay.js';
+import { storedResultLookup } from './search-results.js';
 import { renderSearch } from './search-output.js';
 
 /**
@@ -16,14 +16,23 @@ export function searchStatus(
   dbPath: string,
   spec: StudySpec,
 ): { text: string; json: Record<string, unknown> } | undefined {
-  const search = spec.search;
-  if (search === undefined) return undefined;
+  if (spec.search === undefined) return undefined;
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    return describeSearch(spec, search, replaySearch(spec, storedResultLookup(db)));
+    return searchStatusOn(db, spec);
   } finally {
     db.close();
   }
+}
+
+/** The same, on a connection the caller holds (the dashboard's read-only one). */
+export function searchStatusOn(
+  db: Database.Database,
+  spec: StudySpec,
+): { text: string; json: Record<string, unknown> } | undefined {
+  const search = spec.search;
+  if (search === undefined) return undefined;
+  return describeSearch(spec, search, replaySearch(spec, storedResultLookup(db)));
 }
 
 /** The search's text (brackets, decisions, cost) and its JSON, as `run` and `status` print them. */

@@ -1,9 +1,9 @@
 import { epsKey } from '../analysis/render.js';
 import type { SearchSpec } from '../../shared/spec/search.js';
-import { decide, probeMedian } from '../search/search-core.js';
-import type { SearchEfficiency } from '../search/search-efficiency.js';
-import type { SearchState } from '../search/search-replay.js';
-import { formatDuration, formatTable } from './format.js';
+import { decide, probeMedian } from './search-core.js';
+import type { SearchEfficiency } from './search-efficiency.js';
+import type { SearchState } from './search-replay.js';
+import { formatDuration, formatTable } from '../cli/format.js';
 
 const bracket = (lo: number | null, hi: number | null): string => `[${lo ?? '-'}, ${hi ?? '-'}]`;
 
