@@ -108,30 +108,24 @@ export async function ensureStreams(
   update = false,
 ): Promise<void> {
   const replicas = o.replicas;
-  await ensureStream(
-    jsm,
-    {
-      name: TASK_STREAM,
-      subjects: [ALL_TASKS],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      num_replicas: replicas,
-      duplicate_window: 2 * 60 * 1000 * NS_PER_MS,
-    },
-    update,
-  );
-  await ensureStream(
-    jsm,
-    {
-      name: RESULT_STREAM,
-      subjects: [ALL_RESULTS],
-      retention: RetentionPolicy.Workqueue,
-      storage: StorageType.File,
-      num_replicas: replicas,
-      duplicate_window: 2 * 60 * 1000 * NS_PER_MS,
-    },
-    update,
-  );
+  // Tasks and results: work queues whose 2-minute duplicate window dedupes retried publishes.
+  for (const [name, subject] of [
+    [TASK_STREAM, ALL_TASKS],
+    [RESULT_STREAM, ALL_RESULTS],
+  ] as const) {
+    await ensureStream(
+      jsm,
+      {
+        name,
+        subjects: [subject],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        num_replicas: replicas,
+        duplicate_window: 2 * 60 * 1000 * NS_PER_MS,
+      },
+      update,
+    );
+  }
   // Advisories are plain core-NATS messages: kept in a stream, none is lost while no
   // coordinator is running.
   await ensureStream(
