@@ -36,15 +36,29 @@ export default tseslint.config(
     },
   },
   {
+    // shared/ is what both sides speak: it imports nothing of theirs.
     files: ['shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/coordinator/**', '**/worker/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/coordinator/**', '**/worker/**', '**/cli/**', '**/bench/**'] },
+      ],
+    },
+  },
+  {
+    // The coordinator never depends on the worker; only the CLI wires both.
+    files: ['coordinator/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['**/worker/**', '**/cli/**', '**/bench/**'] },
+      ],
     },
   },
   {
     files: ['worker/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/coordinator/**'] }],
+      'no-restricted-imports': ['error', { patterns: ['**/coordinator/**', '**/cli/**'] }],
     },
   },
   {

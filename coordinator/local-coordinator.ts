@@ -13,7 +13,7 @@ import type { TaskOutcome } from '../shared/result.js';
 import type { StudySpec } from '../shared/spec/study-spec.js';
 import type { Task } from '../shared/task.js';
 import { backendOptimizers, canTrain } from '../shared/capabilities.js';
-import type { TaskRunner } from '../worker/runner.js';
+import type { TaskRunner } from '../shared/task-runner.js';
 import type { RunSummary, SweepEvent } from './sweep-events.js';
 import type { ResultStore } from './store/result-store.js';
 

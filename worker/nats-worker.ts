@@ -42,7 +42,7 @@ import { parseTaskMessage, WIRE_VERSION } from '../shared/wire/messages.js';
 import type { ResultMessage } from '../shared/wire/messages.js';
 import { createTaskRunner } from './runner.js';
 import type { TaskRunnerOptions } from './runner.js';
-import type { TaskRunner } from './task-runner.js';
+import type { TaskRunner } from '../shared/task-runner.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface NatsWorkerOptions {

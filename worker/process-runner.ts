@@ -6,7 +6,7 @@ import type { Task } from '../shared/task.js';
 import type { BackendName } from './backends.js';
 import { isChildMessage, type ChildMessage, type ParentMessage } from './process-protocol.js';
 import { RunnerLifecycle, type RunnerState } from './runner-lifecycle.js';
-import type { TaskRunner } from './task-runner.js';
+import type { TaskRunner } from '../shared/task-runner.js';
 
 export interface ProcessTaskRunnerOptions {
   readonly backend: BackendName;

@@ -10,10 +10,10 @@ import {
   type Isolation,
 } from './backends.js';
 import { ProcessTaskRunner } from './process-runner.js';
-import type { TaskRunner } from './task-runner.js';
+import type { TaskRunner } from '../shared/task-runner.js';
 import { ThreadTaskRunner } from './thread-runner.js';
 
-export type { TaskRunner } from './task-runner.js';
+export type { TaskRunner } from '../shared/task-runner.js';
 
 export interface TaskRunnerOptions {
   /** Parallel tasks. @default os.availableParallelism() */

@@ -4,7 +4,7 @@ import type { TaskOutcome } from '../shared/result.js';
 import type { Task } from '../shared/task.js';
 import type { BackendName } from './backends.js';
 import { RunnerLifecycle, type RunnerState } from './runner-lifecycle.js';
-import type { TaskRunner } from './task-runner.js';
+import type { TaskRunner } from '../shared/task-runner.js';
 import { isThreadMessage, type ThreadWorkerData } from './thread-protocol.js';
 
 export interface ThreadTaskRunnerOptions {

@@ -1,5 +1,5 @@
 import { plainText } from '../../shared/plain-text.js';
-import { formatTable } from '../cli/format.js';
+import { formatTable } from '../format.js';
 import type { CurveLimit } from './decomposition.js';
 import type { GroupAnalysis, HalfFit, PointSummary, StudyAnalysis } from './types.js';
 import { fmt, limitPhrase, rateIsMeaningful } from './verdicts.js';

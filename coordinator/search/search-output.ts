@@ -3,7 +3,7 @@ import type { SearchSpec } from '../../shared/spec/search.js';
 import { decide, probeMedian } from './search-core.js';
 import type { SearchEfficiency } from './search-efficiency.js';
 import type { SearchState } from './search-replay.js';
-import { formatDuration, formatTable } from '../cli/format.js';
+import { formatDuration, formatTable } from '../format.js';
 
 const bracket = (lo: number | null, hi: number | null): string => `[${lo ?? '-'}, ${hi ?? '-'}]`;
 

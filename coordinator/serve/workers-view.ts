@@ -1,6 +1,6 @@
 import { describeError } from '../../shared/errors.js';
 import type { NatsConnectionOptions } from '../../shared/nats/connection-options.js';
-import { fetchLiveWorkers, WORKER_COLUMNS, workerRows } from '../cli/workers-output.js';
+import { fetchLiveWorkers, WORKER_COLUMNS, workerRows } from '../distributed/workers-output.js';
 import { escapeHtml, htmlTable } from '../report/html.js';
 
 /** How long one read of the heartbeat bucket serves every page asking. Unit: ms. */

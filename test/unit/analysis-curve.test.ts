@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseEpsList } from '../../coordinator/cli/analyze-command.js';
+import { parseEpsList } from '../../cli/analyze-command.js';
 import { classifyCurve } from '../../coordinator/analysis/curve-shape.js';
 import type { CurveShape } from '../../coordinator/analysis/curve-shape.js';
 import { epsWidth } from '../../coordinator/analysis/eps-width.js';

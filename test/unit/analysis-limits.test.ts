@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyzeStudy } from '../../coordinator/analysis/analyze-study.js';
-import { analysisOptionsFromFlags } from '../../coordinator/cli/analyze-command.js';
+import { analysisOptionsFromFlags } from '../../cli/analyze-command.js';
 import { curveLimit, pointLimit } from '../../coordinator/analysis/decomposition.js';
 import type { TaskRecord } from '../../coordinator/analysis/load.js';
 import { resolveAnalysisOptions } from '../../coordinator/analysis/options.js';

@@ -1,6 +1,6 @@
 /** Output formats shared by query, status and export. */
 import { stringify } from 'csv-stringify/sync';
-import { plainText } from '../../shared/plain-text.js';
+import { plainText } from '../shared/plain-text.js';
 
 const cell = (value: unknown): string => {
   if (value === null || value === undefined) return '';

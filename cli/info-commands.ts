@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { InputError } from '../../shared/errors.js';
-import { studySpecJsonSchema } from '../../shared/spec/json-schema.js';
-import { listTargetDefinitions } from '../../shared/targets/registry.js';
-import { formatTable } from './format.js';
+import { InputError } from '../shared/errors.js';
+import { studySpecJsonSchema } from '../shared/spec/json-schema.js';
+import { listTargetDefinitions } from '../shared/targets/registry.js';
+import { formatTable } from '../coordinator/format.js';
 import { SPEC_TEMPLATE } from './spec-template.js';
 
 export function registerInfoCommands(program: Command): void {

@@ -1,7 +1,7 @@
-import type { ResultStore } from '../store/result-store.js';
-import { groupLabel, summarise } from '../summary-table.js';
-import type { SummaryGroup } from '../summary-table.js';
-import { formatTable } from './format.js';
+import type { ResultStore } from '../coordinator/store/result-store.js';
+import { groupLabel, summarise } from '../coordinator/summary-table.js';
+import type { SummaryGroup } from '../coordinator/summary-table.js';
+import { formatTable } from '../coordinator/format.js';
 
 /** The per-(target, d) tables of L1 error against width, as printed after a run and by status. */
 export function renderSummary(groups: readonly SummaryGroup[]): string {

@@ -3,7 +3,7 @@ import { resolveNatsConnectionOptions } from '../../shared/nats/connection-optio
 import type { NatsConnectionOptions } from '../../shared/nats/connection-options.js';
 import { openWorkerBucket, resolveReplicas } from '../../shared/nats/topology.js';
 import { listWorkers, type WorkerHeartbeat } from '../../shared/wire/heartbeat.js';
-import { formatTable } from './format.js';
+import { formatTable } from '../format.js';
 
 /** The live workers as their heartbeats in the KV bucket describe them. */
 export async function fetchLiveWorkers(options: NatsConnectionOptions): Promise<WorkerHeartbeat[]> {

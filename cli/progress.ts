@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
-import type { SweepEvent } from '../sweep-events.js';
-import { formatDuration } from './format.js';
+import type { SweepEvent } from '../coordinator/sweep-events.js';
+import { formatDuration } from '../coordinator/format.js';
 
 const short = (id: string): string => id.slice(0, 8);
 

@@ -47,7 +47,7 @@ export function registerServeCommand(program: Command): void {
     );
   addNatsFlags(command, false).action(async (flags: ServeFlags) => {
     // Loaded on demand: the server, vega and its worker thread cost every other command nothing.
-    const { startDashboard } = await import('../serve/dashboard-server.js');
+    const { startDashboard } = await import('../coordinator/serve/dashboard-server.js');
     const stopped = stopSignal();
     const dashboard = await startDashboard({
       db: flags.db,

@@ -3,10 +3,10 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import Database from 'better-sqlite3';
 import type { Command } from 'commander';
-import { InputError, UnknownStudyError } from '../../shared/errors.js';
+import { InputError, UnknownStudyError } from '../shared/errors.js';
 import { choiceOption, dbOption } from './arguments.js';
 import { stringify } from 'csv-stringify';
-import { CSV_OPTIONS } from './format.js';
+import { CSV_OPTIONS } from '../coordinator/format.js';
 
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');

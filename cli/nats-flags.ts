@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import type { NatsConnectionOptions } from '../../shared/nats/connection-options.js';
+import type { NatsConnectionOptions } from '../shared/nats/connection-options.js';
 import { parsePositiveInt } from './arguments.js';
 
 /** The connection flags every NATS-speaking command takes; each also reads WIDTHSWEEP_NATS_*. */

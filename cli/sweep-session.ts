@@ -1,6 +1,6 @@
-import type { SweepEvent, RunSummary } from '../sweep-events.js';
-import type { SummaryGroup } from '../summary-table.js';
-import { formatDuration } from './format.js';
+import type { SweepEvent, RunSummary } from '../coordinator/sweep-events.js';
+import type { SummaryGroup } from '../coordinator/summary-table.js';
+import { formatDuration } from '../coordinator/format.js';
 import { ProgressReporter } from './progress.js';
 import { renderSummary } from './summary-output.js';
 

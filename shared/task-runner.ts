@@ -1,10 +1,10 @@
-import type { TaskOutcome } from '../shared/result.js';
-import type { Task } from '../shared/task.js';
-import type { BackendName } from './backends.js';
+import type { TaskOutcome } from './result.js';
+import type { Task } from './task.js';
+import type { BackendName } from './capabilities.js';
 
 /**
  * Trains tasks in parallel on one backend. Implemented by ThreadTaskRunner (piscina threads) and
- * ProcessTaskRunner (child processes); build one with createTaskRunner (worker/runner.ts).
+ * ProcessTaskRunner (child processes); build one with createTaskRunner (worker/runner.ts implements it).
  */
 export interface TaskRunner {
   readonly backend: BackendName;

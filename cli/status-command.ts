@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { InputError, UnknownStudyError } from '../../shared/errors.js';
-import type { StoredDeadLetter } from '../store/dead-letters.js';
-import { SqliteResultStore } from '../store/sqlite-store.js';
+import { InputError, UnknownStudyError } from '../shared/errors.js';
+import type { StoredDeadLetter } from '../coordinator/store/dead-letters.js';
+import { SqliteResultStore } from '../coordinator/store/sqlite-store.js';
 import { dbOption } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
-import { fetchLiveWorkers, renderWorkers } from './workers-output.js';
-import { formatTable } from './format.js';
-import { searchStatus } from '../search/search-status.js';
+import { fetchLiveWorkers, renderWorkers } from '../coordinator/distributed/workers-output.js';
+import { formatTable } from '../coordinator/format.js';
+import { searchStatus } from '../coordinator/search/search-status.js';
 import { renderSummary, studySummary } from './summary-output.js';
 
 export function registerStatusCommand(program: Command): void {

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { MetricsServer } from '../../worker/metrics-server.js';
-import { NatsWorker } from '../../worker/nats-worker.js';
-import { WorkerMetrics } from '../../worker/worker-metrics.js';
-import type { BackendName } from '../../worker/backends.js';
+import { MetricsServer } from '../worker/metrics-server.js';
+import { NatsWorker } from '../worker/nats-worker.js';
+import { WorkerMetrics } from '../worker/worker-metrics.js';
+import type { BackendName } from '../worker/backends.js';
 import { backendOption, parseThreads } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';

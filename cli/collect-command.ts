@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { InputError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/log.js';
-import { DistributedCoordinator } from '../distributed/distributed-coordinator.js';
-import { SqliteResultStore } from '../store/sqlite-store.js';
-import { WriterLock } from '../store/writer-lock.js';
+import { InputError } from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
+import { DistributedCoordinator } from '../coordinator/distributed/distributed-coordinator.js';
+import { SqliteResultStore } from '../coordinator/store/sqlite-store.js';
+import { WriterLock } from '../coordinator/store/writer-lock.js';
 import { existsSync } from 'node:fs';
 import { dbOption } from './arguments.js';
 import {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { runReadOnlyQuery } from '../store/read-only-query.js';
+import { runReadOnlyQuery } from '../coordinator/store/read-only-query.js';
 import { choiceOption, dbOption, parsePositiveInt } from './arguments.js';
-import { formatCsv, formatTable } from './format.js';
+import { formatCsv, formatTable } from '../coordinator/format.js';
 
 interface QueryFlags {
   db: string;

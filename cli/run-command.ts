@@ -1,16 +1,16 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { ValidationError } from '../../shared/errors.js';
-import { createLogger } from '../../shared/log.js';
-import { loadStudySpecFile } from '../../shared/spec/load.js';
-import { studyTaskCount } from '../../shared/spec/limits.js';
-import type { StudySpec } from '../../shared/spec/study-spec.js';
-import { createTaskRunner } from '../../worker/runner.js';
-import type { BackendName } from '../../worker/backends.js';
-import { DistributedCoordinator } from '../distributed/distributed-coordinator.js';
-import { LocalCoordinator } from '../local-coordinator.js';
-import { SqliteResultStore } from '../store/sqlite-store.js';
-import { WriterLock } from '../store/writer-lock.js';
+import { ValidationError } from '../shared/errors.js';
+import { createLogger } from '../shared/log.js';
+import { loadStudySpecFile } from '../shared/spec/load.js';
+import { studyTaskCount } from '../shared/spec/limits.js';
+import type { StudySpec } from '../shared/spec/study-spec.js';
+import { createTaskRunner } from '../worker/runner.js';
+import type { BackendName } from '../worker/backends.js';
+import { DistributedCoordinator } from '../coordinator/distributed/distributed-coordinator.js';
+import { LocalCoordinator } from '../coordinator/local-coordinator.js';
+import { SqliteResultStore } from '../coordinator/store/sqlite-store.js';
+import { WriterLock } from '../coordinator/store/writer-lock.js';
 import { backendOption, dbOption, parsePositiveInt, parseThreads } from './arguments.js';
 import {
   addNatsFlags,

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeError, InputError, InterruptedError } from '../../shared/errors.js';
+import { describeError, InputError, InterruptedError } from '../shared/errors.js';
 import { registerAnalyzeCommand } from './analyze-command.js';
 import { registerBenchCommand } from './bench-command.js';
 import { registerCollectCommand } from './collect-command.js';

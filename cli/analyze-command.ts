@@ -1,12 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ValidationError } from '../../shared/errors.js';
-import { analyzeStudy } from '../analysis/analyze-study.js';
-import { resolveAnalysisOptions } from '../analysis/options.js';
-import type { AnalysisOptions, ResolvedAnalysisOptions } from '../analysis/options.js';
-import { loadPredictions, loadStudy, openForAnalysis } from '../analysis/load.js';
-import { analysisJson, analysisMarkdown, analysisText } from '../analysis/render.js';
-import { withEpsSearch } from '../search/search-analysis.js';
+import { ValidationError } from '../shared/errors.js';
+import { analyzeStudy } from '../coordinator/analysis/analyze-study.js';
+import { resolveAnalysisOptions } from '../coordinator/analysis/options.js';
+import type { AnalysisOptions, ResolvedAnalysisOptions } from '../coordinator/analysis/options.js';
+import { loadPredictions, loadStudy, openForAnalysis } from '../coordinator/analysis/load.js';
+import { analysisJson, analysisMarkdown, analysisText } from '../coordinator/analysis/render.js';
+import { withEpsSearch } from '../coordinator/search/search-analysis.js';
 import { choiceOption, dbOption } from './arguments.js';
 
 const FORMATS = ['table', 'markdown', 'json'] as const;
@@ -116,7 +116,7 @@ export function registerAnalyzeCommand(program: Command): void {
       process.stdout.write(`${out}\n`);
       if (flags.report !== undefined) {
         // Loaded on demand: vega and vega-lite add ~0.3 s to every CLI start otherwise.
-        const { buildReport } = await import('../report/report.js');
+        const { buildReport } = await import('../coordinator/report/report.js');
         const html = await buildReport(analysis, data, (ids) => loadPredictions(db, ids));
         await writeFile(flags.report, html);
         process.stderr.write(`report written to ${flags.report}\n`);

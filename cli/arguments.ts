@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { BACKEND_NAMES } from '../../worker/backends.js';
-import { MAX_THREADS } from '../../worker/runner.js';
+import { BACKEND_NAMES } from '../worker/backends.js';
+import { MAX_THREADS } from '../worker/runner.js';
 
 /** Default result database, relative to the working directory. */
 export const DEFAULT_DB = 'widthsweep.sqlite';

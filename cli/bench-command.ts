@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import {
-  resolveBenchOptions,
-  runBenchSuite,
-  type BenchRow,
-} from '../../worker/bench/bench-suite.js';
+import { resolveBenchOptions, runBenchSuite, type BenchRow } from '../worker/bench/bench-suite.js';
 import { parsePositiveInt } from './arguments.js';
-import { formatTable } from './format.js';
+import { formatTable } from '../coordinator/format.js';
 
 interface BenchFlags {
   backend: string;

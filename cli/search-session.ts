@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import type { StudySpec } from '../../shared/spec/study-spec.js';
-import { runSearch } from '../search/search-driver.js';
-import type { RoundRunner } from '../search/search-driver.js';
-import type { SearchState } from '../search/search-replay.js';
-import { storedResultLookup } from '../search/search-results.js';
-import { describeSearch } from '../search/search-status.js';
+import type { StudySpec } from '../shared/spec/study-spec.js';
+import { runSearch } from '../coordinator/search/search-driver.js';
+import type { RoundRunner } from '../coordinator/search/search-driver.js';
+import type { SearchState } from '../coordinator/search/search-replay.js';
+import { storedResultLookup } from '../coordinator/search/search-results.js';
+import { describeSearch } from '../coordinator/search/search-status.js';
 import type { SweepSession } from './sweep-session.js';
 
 /**
