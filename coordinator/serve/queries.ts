@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
-import { median } from '../analysis/stats.js';
+import { median } from '../../shared/stats.js';
 import { searchStatusOn } from '../search/search-status.js';
 import type { StudyProgress } from '../store/result-store.js';
 
