@@ -1,5 +1,5 @@
 import { plainText } from '../shared/plain-text.js';
-import type { ResultRow } from './store/result-store.js';
+import type { ResultRow } from './store/read-model.js';
 
 export interface WidthRow {
   readonly width: number;
