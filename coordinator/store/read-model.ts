@@ -1,4 +1,5 @@
 import type { StudySpec } from '../../shared/spec/study-spec.js';
+import type { PredictionRecord, StudyData } from '../analysis/load.js';
 import type { StoredDeadLetter } from './dead-letters.js';
 
 export type TaskStatus = 'pending' | 'running' | 'done' | 'failed' | 'diverged';
@@ -58,4 +59,8 @@ export interface ReadModel {
   deadLetterCount(study: string): number;
   /** The study's task_results rows ordered by target, dim, width, seed. */
   exportRows(study: string): ExportRows;
+  /** What analysis reads: the study's tasks in spec order with trained and reference errors. */
+  studyData(study: string): StudyData;
+  /** The stored prediction grids of the given tasks, by task id. */
+  predictions(taskIds: readonly string[]): Map<string, PredictionRecord>;
 }

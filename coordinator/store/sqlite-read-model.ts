@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
+import type { PredictionRecord, StudyData } from '../analysis/load.js';
+import { readPredictions, readStudyData } from './analysis-reads.js';
 import { prepareDeadLetters } from './dead-letters.js';
 import type { StoredDeadLetter } from './dead-letters.js';
 import type {
@@ -18,11 +20,16 @@ import type {
  */
 export class SqliteReadModel implements ReadModel {
   readonly #db: Database.Database;
-  readonly #stmts: ReturnType<typeof prepareReads>;
+  #prepared: ReturnType<typeof prepareReads> | undefined;
 
   constructor(db: Database.Database) {
     this.#db = db;
-    this.#stmts = prepareReads(db);
+  }
+
+  /** Prepared on first use: analysis builds a model per query and needs none of these. */
+  get #stmts(): ReturnType<typeof prepareReads> {
+    this.#prepared ??= prepareReads(this.#db);
+    return this.#prepared;
   }
 
   progress(study: string): StudyProgress {
@@ -82,6 +89,14 @@ export class SqliteReadModel implements ReadModel {
       columns: stmt.columns().map((c) => c.name),
       rows: stmt.iterate(study) as Iterable<Record<string, unknown>>,
     };
+  }
+
+  studyData(study: string): StudyData {
+    return readStudyData(this.#db, study);
+  }
+
+  predictions(taskIds: readonly string[]): Map<string, PredictionRecord> {
+    return readPredictions(this.#db, taskIds);
   }
 }
 

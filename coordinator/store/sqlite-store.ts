@@ -5,6 +5,7 @@ import { StoreError } from '../../shared/errors.js';
 import type { TaskOutcome } from '../../shared/result.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
+import type { PredictionRecord, StudyData } from '../analysis/load.js';
 import type { JetStreamLedger } from '../distributed/ledger.js';
 import { prepareDeadLetters } from './dead-letters.js';
 import type { DeadLetter, StoredDeadLetter } from './dead-letters.js';
@@ -315,6 +316,14 @@ export class SqliteResultStore implements ResultStore, JetStreamLedger, ReadMode
 
   exportRows(study: string): ExportRows {
     return this.#reads.exportRows(study);
+  }
+
+  studyData(study: string): StudyData {
+    return this.#reads.studyData(study);
+  }
+
+  predictions(taskIds: readonly string[]): Map<string, PredictionRecord> {
+    return this.#reads.predictions(taskIds);
   }
 
   close(): void {
