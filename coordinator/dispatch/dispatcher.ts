@@ -25,7 +25,10 @@ export interface DispatchJob {
   readonly spec: StudySpec;
   /** Failed tasks are tried again (a `run`), not only unfinished ones (a `collect`). */
   readonly retryFailed: boolean;
-  /** Queue the work and return instead of waiting for the study to finish (`--detach`, `--once`). */
+  /**
+   * Queue the work and return instead of waiting for the study to finish (`--detach`, `--once`);
+   * an in-process dispatcher, which has no queue to leave work in, trains to the end regardless.
+   */
   readonly once: boolean;
   /** Aborts when the coordinator closes: stop dispatching, hand running tasks back. */
   readonly signal: AbortSignal;
