@@ -1,6 +1,6 @@
 import { median } from '../shared/stats.js';
 import { plainText } from '../shared/plain-text.js';
-import type { ResultRow } from './store/result-store.js';
+import type { ResultRow } from './store/read-model.js';
 
 export interface WidthRow {
   readonly width: number;
