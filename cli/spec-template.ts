@@ -18,7 +18,7 @@ grid:
 
 train:
   steps: 2000                   # optimizer steps
-  samples: auto                 # training points, uniform on [0,1]^d (auto: 4 per parameter)
+  samples: auto                 # training points, uniform on [0,1]^d (auto: 4 per parameter, 8 in d >= 2)
   init: random                  # random | reference (a data-driven warm start)
   lr: 0.01                      # (peak) learning rate
   optimizer: auto               # auto | adam | sgd | lsgd | lbfgs (auto: per task kind)

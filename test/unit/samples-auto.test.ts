@@ -6,8 +6,8 @@ import { validateStudySpec } from '../../shared/spec/validate.js';
 import {
   AUTO_MAX_SAMPLES,
   AUTO_MIN_SAMPLES,
-  AUTO_SAMPLES_PER_PARAMETER,
   autoSampleCount,
+  autoSamplesPerParameter,
   parameterCount,
 } from '../../shared/training-data.js';
 
@@ -25,13 +25,14 @@ test('samples auto - the default, resolved per task to a count that grows with t
     const params = parameterCount(task.dim, task.width, outputs);
     assert.ok(Number.isInteger(task.train.samples));
     assert.ok(task.train.samples >= AUTO_MIN_SAMPLES);
-    assert.ok(task.train.samples >= AUTO_SAMPLES_PER_PARAMETER * params, `${task.width}`);
-    assert.ok(task.train.samples < AUTO_SAMPLES_PER_PARAMETER * params + 1024 || params < 256);
+    const perParameter = autoSamplesPerParameter(task.dim);
+    assert.ok(task.train.samples >= perParameter * params, `${task.width}`);
+    assert.ok(task.train.samples < perParameter * params + 1024 || params < 256);
   }
   const sine4 = tasks.filter((t) => t.target.name === 'sine' && t.dim === 4);
   assert.deepEqual(
     sine4.map((t) => t.train.samples),
-    [1024, 7168, 25600],
+    [1024, 13312, 50176],
   );
 });
 
