@@ -30,6 +30,7 @@ test('search spec - a search section replaces grid.widths and gets every default
     maxWidth: 4096,
     resolution: 1.25,
     ladder: 4,
+    confirm: 1,
     seeds: 3,
     maxSeeds: 5,
     maxTasks: 2000,
