@@ -131,7 +131,7 @@ function runDense(
   const search = spec.search;
   if (search === undefined) throw new TypeError('runDense: no search section');
   const { rungs } = searchLadder(search);
-  const batch = Math.max(1, Number(option('batch', '4')));
+  const batch = Math.max(1, Number(option('batch', '2')));
   const raw = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   const plain = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'search'));
   const denseFile = join(work, 'dense.json');
