@@ -244,3 +244,61 @@ test('search core - seeds straddling eps ask for more seeds at that width, then 
     /close call at 32: its quartiles straddle eps after 3 seeds/,
   );
 });
+
+/** A probe from its seeds' values (seed i has values[i]). */
+const probeOf = (width: number, values: number[]): WidthProbe => ({
+  width,
+  seeds: values.map((value, seed) => ({ seed, taskId: `${width}/${seed}`, value })),
+});
+
+test('search core - a rung below lo that ends at or below eps moves hi down to it', () => {
+  // 24 needed more seeds and came out below eps; 30 and 37 above; 47 below.
+  const probes = [
+    probeOf(15, [4e-3, 4e-3, 4e-3]),
+    probeOf(24, [9e-4, 1.2e-3, 8e-4, 9.5e-4, 1.1e-3]),
+    probeOf(30, [2e-3, 2e-3, 2e-3]),
+    probeOf(37, [1.5e-3, 1.5e-3, 1.5e-3]),
+    probeOf(47, [5e-4, 5e-4, 5e-4]),
+  ];
+  const plan = planCurve(search({ maxSeeds: 5 }), probes, curveShapeJudge());
+  assert.deepEqual(
+    { lo: plan.brackets[0]?.lo, hi: plan.brackets[0]?.hi, status: plan.brackets[0]?.status },
+    { lo: 15, hi: 24, status: 'open' },
+  );
+  assert.deepEqual(plan.requests, [{ width: 19, seeds: [0, 1, 2] }]);
+});
+
+test('search core - confirm: a dip at or below eps that bisection skipped is found one rung below lo', () => {
+  // 1/m^2 first reaches 1e-3 at rung 37, but rung 24 dips to 5e-4: the dense first crossing is 24.
+  const error = (w: number): number => (w === 24 ? 5e-4 : 1 / (w * w));
+  const plain = simulate(search(), error);
+  assert.equal(denseFirstCrossing(search(), 1e-3, error), 24);
+  assert.deepEqual([plain.plan.brackets[0]?.lo, plain.plan.brackets[0]?.hi], [30, 37]);
+  assert.ok(!plain.probes.has(24), 'bisection never trains 24');
+  const checked = simulate(search({ confirm: 2 }), error);
+  assert.deepEqual([checked.plan.brackets[0]?.lo, checked.plan.brackets[0]?.hi], [19, 24]);
+  assert.equal(checked.plan.brackets[0]?.status, 'found');
+  assert.ok(checked.tasks <= plain.tasks + 2 * 3, `${checked.tasks} vs ${plain.tasks} tasks`);
+});
+
+test('search core - noisy curves: with the base seeds only, every bracket holds the dense first crossing', () => {
+  // Seed noise of up to +-35% (a factor e^0.3) on 1/m^2 at 100 offsets; two eps each.
+  const s = search({ eps: [1e-3, 1e-4], maxSeeds: 3 });
+  let worst = 0;
+  for (let k = 0; k < 100; k++) {
+    const scale = Math.exp(k / 50);
+    const error = (w: number, seed: number): number =>
+      (scale * Math.exp(0.3 * noise(w + 7919 * k, seed))) / (w * w);
+    const { plan, tasks } = simulate(s, error);
+    worst = Math.max(worst, tasks);
+    for (const b of plan.brackets) {
+      const cross = denseFirstCrossing(s, b.eps, error);
+      assert.equal(b.status, 'found');
+      assert.ok(
+        b.lo === null ? b.hi === cross : b.lo < (cross ?? 0) && (cross ?? 0) <= (b.hi ?? 0),
+        `offset ${k}, eps ${b.eps}: [${b.lo}, ${b.hi}] vs dense ${cross}`,
+      );
+    }
+  }
+  assert.ok(worst <= RUNGS.length, `at most a third of the 99-task grid: worst ${worst}`);
+});
