@@ -6,7 +6,7 @@ import { resolveAnalysisOptions } from '../coordinator/analysis/options.js';
 import type { AnalysisOptions, ResolvedAnalysisOptions } from '../coordinator/analysis/options.js';
 import { loadPredictions, loadStudy, openForAnalysis } from '../coordinator/analysis/load.js';
 import { analysisJson, analysisMarkdown, analysisText } from '../coordinator/analysis/render.js';
-import { withEpsSearch } from '../coordinator/search/search-analysis.js';
+import { storedSearchState, withEpsSearch } from '../coordinator/search/search-analysis.js';
 import { choiceOption, dbOption } from './arguments.js';
 
 const FORMATS = ['table', 'markdown', 'json'] as const;
@@ -117,7 +117,12 @@ export function registerAnalyzeCommand(program: Command): void {
       if (flags.report !== undefined) {
         // Loaded on demand: vega and vega-lite add ~0.3 s to every CLI start otherwise.
         const { buildReport } = await import('../coordinator/report/report.js');
-        const html = await buildReport(analysis, data, (ids) => loadPredictions(db, ids));
+        const { searchMarks } = await import('../coordinator/report/search-layers.js');
+        const state = storedSearchState(db, data.spec);
+        const search = state === undefined ? undefined : searchMarks(state);
+        const html = await buildReport(analysis, data, (ids) => loadPredictions(db, ids), {
+          search,
+        });
         await writeFile(flags.report, html);
         process.stderr.write(`report written to ${flags.report}\n`);
       }

@@ -2,6 +2,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { predictLogLog } from '../../shared/stats.js';
 import type { GroupAnalysis } from '../analysis/types.js';
 import { fmt } from '../analysis/verdicts.js';
+import { searchLayers } from './search-layers.js';
+import type { SearchMarksOf } from './search-layers.js';
 
 const WIDTH = 380;
 const HEIGHT = 260;
@@ -36,9 +38,14 @@ const positive = (x: number | null): x is number => x !== null && Number.isFinit
  * range (dashed), and the references (dotted: random features; dash-dot: interpolant). For
  * classification the trained line is the softmax L1 at logit scale 1 and the sharpened L1 and the
  * reference (whose unit-scale L1 depends on an arbitrary temperature) are drawn sharpened. The
- * slopes and intervals are in the subtitle, one line per curve.
+ * slopes and intervals are in the subtitle, one line per curve. With a width search's marks, the
+ * probed widths and each eps's bracket are drawn on top (search-layers.ts).
  */
-export function convergenceChart(target: string, groups: readonly GroupAnalysis[]): TopLevelSpec {
+export function convergenceChart(
+  target: string,
+  groups: readonly GroupAnalysis[],
+  search?: SearchMarksOf,
+): TopLevelSpec {
   const lines: Array<Record<string, unknown>> = [];
   const band: Array<Record<string, unknown>> = [];
   for (const g of groups) {
@@ -114,6 +121,7 @@ export function convergenceChart(target: string, groups: readonly GroupAnalysis[
           detail: { field: 'curve' },
         },
       },
+      ...searchLayers(groups, search, seriesName, x),
     ],
     config: { font: 'sans-serif' },
   };

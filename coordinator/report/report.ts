@@ -14,6 +14,7 @@ import {
 import type { FunctionPanel, RegionPanel } from './charts.js';
 import { figure, groupSection, reportPage } from './html.js';
 import { renderSvg } from './render-svg.js';
+import type { SearchMarksOf } from './search-layers.js';
 
 /** Prediction grids by task id, for the tasks asked for. */
 export type PredictionLoader = (taskIds: readonly string[]) => Map<string, PredictionRecord>;
@@ -23,19 +24,26 @@ export interface ReportOptions {
   panels?: number;
   /** The time stamp printed in the report (tests pin it). @default now, ISO 8601 */
   generatedAt?: string;
+  /** A width search's probes and brackets, drawn on the convergence charts. @default none */
+  search?: SearchMarksOf;
 }
 
 export interface ResolvedReportOptions {
   readonly panels: number;
   readonly generatedAt: string;
+  readonly search: SearchMarksOf | undefined;
 }
 
 export function resolveReportOptions(options: ReportOptions = {}): ResolvedReportOptions {
   return {
     panels: options.panels ?? 3,
     generatedAt: options.generatedAt ?? new Date().toISOString(),
+    search: options.search,
   };
 }
+
+const SEARCH_CAPTION =
+  ' Width search: hollow diamonds at the probed widths (median over the seeds it trained there), and per eps its bracket [lo, hi] as a thick segment at the height eps (dotted line), labelled.';
 
 function tasksOf(g: GroupAnalysis, tasks: readonly TaskRecord[]): TaskRecord[] {
   const params = JSON.stringify(g.targetParams);
@@ -198,7 +206,7 @@ export async function buildReport(
   loadPredictions: PredictionLoader,
   options: ReportOptions = {},
 ): Promise<string> {
-  const { panels, generatedAt } = resolveReportOptions(options);
+  const { panels, generatedAt, search } = resolveReportOptions(options);
   const byTarget = new Map<string, GroupAnalysis[]>();
   for (const g of analysis.groups) {
     const key = `${g.target} ${JSON.stringify(g.targetParams)}`;
@@ -212,11 +220,12 @@ export async function buildReport(
       .map(([k, v]) => `${k}=${String(v)}`);
     const title = shown.length === 0 ? first.target : `${first.target} (${shown.join(', ')})`;
     const parts: string[] = [];
-    const svg = await renderSvg(convergenceChart(first.target, groups));
+    const svg = await renderSvg(convergenceChart(first.target, groups, search));
+    const searched = search !== undefined && groups.some((g) => search(g) !== undefined);
     parts.push(
       figure(
         svg,
-        `Median over seeds (solid), seed range min-max (band), fitted power law over the fit range (dashed), references (dotted: random features; dash-dot: interpolant). Curves: ${groups.map(seriesName).join('; ')}.`,
+        `Median over seeds (solid), seed range min-max (band), fitted power law over the fit range (dashed), references (dotted: random features; dash-dot: interpolant). Curves: ${groups.map(seriesName).join('; ')}.${searched ? SEARCH_CAPTION : ''}`,
       ),
     );
     for (const g of groups) {

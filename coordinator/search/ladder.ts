@@ -1,6 +1,8 @@
 /**
- * Integer widths on geometric ladders: the coarse ladder a search climbs, the midpoint it bisects
- * at, and the dense grid a full sweep at the search's resolution would train.
+ * The widths a search may probe: the rungs of one geometric ladder at the search's resolution,
+ * round(minWidth x resolution^k) up to maxWidth. A dense grid study on the same ladder trains
+ * exactly these widths, so every probe is one of its tasks (same content-addressed id) and a
+ * finished bracket is two adjacent rungs: the dense grid cannot resolve a crossing any finer.
  */
 
 /**
@@ -18,12 +20,35 @@ export function geometricLadder(min: number, max: number, ratio: number): number
   return out;
 }
 
+/** The fields of a search section that fix its ladder. */
+export interface LadderSpec {
+  readonly minWidth: number;
+  readonly maxWidth: number;
+  readonly resolution: number;
+  readonly ladder: number;
+}
+
+export interface SearchLadder {
+  /** Every rung at the resolution, ascending: the widths a dense reference grid trains. */
+  readonly rungs: readonly number[];
+  /** Rung indices between two coarse rungs: round(ln ladder / ln resolution), at least 1. */
+  readonly stride: number;
+  /** The coarse rungs the search climbs: every stride-th rung from the first, and the last. */
+  readonly coarse: readonly number[];
+}
+
+export function searchLadder(spec: LadderSpec): SearchLadder {
+  const rungs = geometricLadder(spec.minWidth, spec.maxWidth, spec.resolution);
+  const stride = Math.max(1, Math.round(Math.log(spec.ladder) / Math.log(spec.resolution)));
+  const coarse = rungs.filter((_, i) => i % stride === 0 || i === rungs.length - 1);
+  return { rungs, stride, coarse };
+}
+
 /**
- * The integer nearest the geometric mean of lo and hi, strictly between them; undefined when
- * they are adjacent integers (nothing is left to bisect).
+ * The rung halfway (by index, i.e. geometrically) strictly between the rungs lo and hi, the
+ * lower one of two middles; undefined when they are adjacent rungs (nothing is left to bisect).
  */
-export function geometricMidpoint(lo: number, hi: number): number | undefined {
-  if (hi - lo <= 1) return undefined;
-  const mid = Math.round(Math.sqrt(lo * hi));
-  return Math.min(hi - 1, Math.max(lo + 1, mid));
+export function midRung(ladder: SearchLadder, lo: number, hi: number): number | undefined {
+  const between = ladder.rungs.filter((w) => w > lo && w < hi);
+  return between[Math.floor((between.length - 1) / 2)];
 }

@@ -6,6 +6,7 @@ import { searchEfficiency } from './search-efficiency.js';
 import { epsSearchJson } from './search-json.js';
 import { curveKey } from './search-curves.js';
 import { replaySearch } from './search-replay.js';
+import type { SearchState } from './search-replay.js';
 import { storedResultLookup } from './search-results.js';
 
 interface GroupKeys {
@@ -13,6 +14,15 @@ interface GroupKeys {
   target_params: Record<string, unknown>;
   mode: TrainMode;
   dim: number;
+}
+
+/** A stored study's search replayed from its results; undefined without a search section. */
+export function storedSearchState(
+  db: Database.Database,
+  storedSpec: Record<string, unknown>,
+): SearchState | undefined {
+  const spec = storedSpec as unknown as StudySpec;
+  return spec.search === undefined ? undefined : replaySearch(spec, storedResultLookup(db));
 }
 
 /**
@@ -26,8 +36,8 @@ export function withEpsSearch(
   storedSpec: Record<string, unknown>,
 ): Record<string, unknown> {
   const spec = storedSpec as unknown as StudySpec;
-  if (spec.search === undefined) return json;
-  const state = replaySearch(spec, storedResultLookup(db));
+  const state = storedSearchState(db, storedSpec);
+  if (state === undefined) return json;
   const byKey = new Map(state.curves.map((c) => [c.curve.key, c]));
   const groups = (json.groups as Array<Record<string, unknown>>).map((g) => {
     const k = g as unknown as GroupKeys;

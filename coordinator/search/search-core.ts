@@ -1,12 +1,21 @@
 import type { SearchSpec } from '../../shared/spec/search.js';
 import { median, quantile } from '../../shared/stats.js';
 import type { CurveJudge, JudgedPoint } from './curve-judge.js';
-import { geometricLadder, geometricMidpoint } from './ladder.js';
+import { midRung, searchLadder } from './ladder.js';
+import type { SearchLadder } from './ladder.js';
 
 /**
  * The bracketing state machine of one curve, as a pure function of what has been measured: given
  * the probes so far it returns the widths (and seeds) to train next and the bracket of every
  * eps. Nothing else is remembered between rounds, so a search resumes from the database alone.
+ *
+ * Every probe is a rung of the resolution ladder (ladder.ts). Per eps, hi is the smallest probed
+ * rung whose median is at or below eps and lo the probed rung just below it; a probe below lo that
+ * turns out at or below eps (more seeds at a close call) moves hi down to it. The bracket is found
+ * when lo and hi are adjacent rungs: hi is then a rung at or below eps whose lower neighbour was
+ * measured above it, i.e. a first crossing as far as the probed rungs can tell. On a curve whose
+ * median is not monotone near eps a dense grid may also find an unprobed rung below lo at or
+ * below eps; bisection cannot see it without training the rungs it skips.
  */
 
 /** One finished task of a probe: its error, or null when it failed for good. */
@@ -31,9 +40,9 @@ export type SearchStatus = 'found' | 'unreachable' | 'budget' | 'open';
 export interface EpsBracket {
   readonly eps: number;
   readonly status: SearchStatus;
-  /** The widest width decided above eps below hi; null when hi is the smallest width probed. */
+  /** The probed rung just below hi, decided above eps; null when hi is the smallest rung. */
   readonly lo: number | null;
-  /** The smallest width decided at or below eps; null while none is. */
+  /** The smallest probed rung decided at or below eps; null while none is. */
   readonly hi: number | null;
   readonly reason: string;
 }
@@ -52,6 +61,14 @@ export interface CurvePlan {
 export interface SearchCoreOptions {
   /** Rungs of the coarse ladder per climbing round; the first round probes at least two. @default 1 */
   climb?: number;
+}
+
+interface ResolvedSearchCoreOptions {
+  readonly climb: number;
+}
+
+function resolveSearchCoreOptions(options: SearchCoreOptions): ResolvedSearchCoreOptions {
+  return { climb: options.climb ?? 1 };
 }
 
 const fmt = (x: number): string => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
@@ -146,8 +163,7 @@ function climbOrStop(
   if (top !== undefined && top.width >= search.maxWidth) {
     return stop(`median ${fmt(probeMedian(top))} > eps at maxWidth ${search.maxWidth}`);
   }
-  const rungs = geometricLadder(search.minWidth, search.maxWidth, search.ladder);
-  const above = rungs.filter((w) => top === undefined || w > top.width);
+  const above = searchLadder(search).coarse.filter((w) => top === undefined || w > top.width);
   const next = above.slice(0, top === undefined ? Math.max(2, climb) : climb);
   return open(
     `coarse ladder: next ${next.join(', ')}`,
@@ -161,7 +177,7 @@ function planEps(
   probes: readonly WidthProbe[],
   search: SearchSpec,
   judge: CurveJudge,
-  climb: number,
+  core: ResolvedSearchCoreOptions,
 ): EpsPlan {
   const decided = probes.map((p) => ({ probe: p, decision: decide(p, eps, search.maxSeeds) }));
   const failed = new Set(decided.filter((d) => d.decision === 'failed').map((d) => d.probe.width));
@@ -192,10 +208,11 @@ function planEps(
       live.map((d) => d.probe),
       search,
       judge,
-      climb,
+      core.climb,
     );
   } else {
-    plan = bisect(eps, lo, hi, search);
+    const probed = new Set(probes.map((p) => p.width));
+    plan = bisect(eps, lo, hi, search, probed);
     // A bracket end decided by the median while its seeds still disagree is worth saying.
     const notes = [live[firstBelow - 1]?.probe, live[firstBelow]?.probe]
       .map((p) => closeCall(p, eps))
@@ -219,21 +236,48 @@ function planEps(
   };
 }
 
-function bisect(eps: number, lo: number | null, hi: number, search: SearchSpec): EpsPlan {
+/**
+ * Between lo (above) and hi (at or below): the middle rung while any is left, then the unprobed
+ * rungs among the search.confirm - 1 below lo (a median that dips at or below eps there, on a
+ * curve not monotone near eps, moves hi down), then found.
+ */
+function bisect(
+  eps: number,
+  lo: number | null,
+  hi: number,
+  search: SearchSpec,
+  probed: ReadonlySet<number>,
+): EpsPlan {
   const found = (reason: string): EpsPlan => ({
     bracket: { eps, status: 'found', lo, hi, reason },
     requests: [],
   });
   if (lo === null) return found(`median at or below eps already at the smallest width ${hi}`);
-  if (hi / lo <= search.resolution) {
-    return found(`hi/lo = ${(hi / lo).toFixed(3)} <= resolution ${search.resolution}`);
+  const ladder: SearchLadder = searchLadder(search);
+  const mid = midRung(ladder, lo, hi);
+  if (mid !== undefined) {
+    return {
+      bracket: { eps, status: 'open', lo, hi, reason: `bisecting at ${mid}` },
+      requests: [{ width: mid, seeds: baseSeeds(search) }],
+    };
   }
-  const mid = geometricMidpoint(lo, hi);
-  if (mid === undefined) return found(`${lo} and ${hi} are adjacent widths`);
-  return {
-    bracket: { eps, status: 'open', lo, hi, reason: `bisecting at ${mid}` },
-    requests: [{ width: mid, seeds: baseSeeds(search) }],
-  };
+  const at = ladder.rungs.indexOf(lo);
+  const unchecked = ladder.rungs
+    .slice(Math.max(0, at - (search.confirm - 1)), Math.max(0, at))
+    .filter((w) => !probed.has(w));
+  if (unchecked.length > 0) {
+    return {
+      bracket: {
+        eps,
+        status: 'open',
+        lo,
+        hi,
+        reason: `confirming ${unchecked.join(', ')} below lo`,
+      },
+      requests: unchecked.map((width) => ({ width, seeds: baseSeeds(search) })),
+    };
+  }
+  return found(`${lo} and ${hi} are adjacent rungs of the ${search.resolution} ladder`);
 }
 
 /**
@@ -246,12 +290,12 @@ export function planCurve(
   judge: CurveJudge,
   options: SearchCoreOptions = {},
 ): CurvePlan {
-  const climb = options.climb ?? 1;
+  const core = resolveSearchCoreOptions(options);
   const sorted = [...probes].sort((a, b) => a.width - b.width);
   const trained = new Map(sorted.map((p) => [p.width, new Set(p.seeds.map((s) => s.seed))]));
   const wanted = new Map<number, Set<number>>();
   const brackets = search.eps.map((eps) => {
-    const plan = planEps(eps, sorted, search, judge, climb);
+    const plan = planEps(eps, sorted, search, judge, core);
     for (const r of plan.requests) {
       const seeds = wanted.get(r.width) ?? new Set<number>();
       for (const s of r.seeds) if (trained.get(r.width)?.has(s) !== true) seeds.add(s);

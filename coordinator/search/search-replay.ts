@@ -58,7 +58,7 @@ export interface SearchState {
 const FINAL: ReadonlySet<TaskStatus> = new Set(['done', 'diverged', 'failed']);
 
 /** The error a search decides on: L1, or the sharpened L1 for classification; null = failed. */
-function searchValue(task: Task, stored: StoredResult): number | null {
+export function searchValue(task: Task, stored: StoredResult): number | null {
   if (stored.status === 'diverged') return Number.POSITIVE_INFINITY;
   if (stored.status !== 'done') return null;
   return task.kind === 'classification' ? stored.sharpenedL1 : stored.l1;

@@ -5,6 +5,8 @@ import type { GroupAnalysis } from '../analysis/types.js';
 import { convergenceChart, seriesName } from '../report/charts.js';
 import { groupSection, verdictsTable } from '../report/html.js';
 import { toVegaSpec } from '../report/render-svg.js';
+import { searchMarks } from '../report/search-layers.js';
+import { storedSearchState } from '../search/search-analysis.js';
 
 /** One chart of a page: a Vega spec (compiled from the report's Vega-Lite spec) and a caption. */
 export interface ChartView {
@@ -40,14 +42,17 @@ function byTarget(groups: readonly GroupAnalysis[]): GroupAnalysis[][] {
  */
 export function buildAnalysisView(db: Database.Database, study: string): AnalysisView {
   const started = performance.now();
-  const analysis = analyzeStudy(loadStudy(db, study));
+  const data = loadStudy(db, study);
+  const analysis = analyzeStudy(data);
+  const state = storedSearchState(db, data.spec);
+  const search = state === undefined ? undefined : searchMarks(state);
   const targets = byTarget(analysis.groups);
   const charts = targets.map((groups, i) => {
     const first = groups[0] as GroupAnalysis;
     return {
       id: `convergence-${i}`,
       caption: `Median over seeds (solid), seed range min-max (band), fitted power law (dashed), references (dotted: random features; dash-dot: interpolant). Curves: ${groups.map(seriesName).join('; ')}.`,
-      spec: toVegaSpec(convergenceChart(first.target, groups)),
+      spec: toVegaSpec(convergenceChart(first.target, groups, search)),
     };
   });
   const sections = targets.map((groups) => groups.map(groupSection).join('\n'));

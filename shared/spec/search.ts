@@ -35,6 +35,12 @@ export const searchSchema = z.strictObject({
     .gt(1, { error: aboveOne })
     .finite({ error: aboveOne })
     .default(4),
+  /**
+   * Rungs directly below hi that must be measured above eps before a bracket is found: 1 is lo
+   * alone; each more trains a rung below lo that bisection skipped, where a median that is not
+   * monotone near eps may dip at or below it. Unit: rungs. @default 1
+   */
+  confirm: positiveInt().default(1),
   /** Seeds per probed width (seeds 0 .. seeds-1); also the step when more are added. @default 3 */
   seeds: positiveInt().default(3),
   /**
@@ -53,6 +59,7 @@ export interface SearchSpec {
   readonly maxWidth: number;
   readonly resolution: number;
   readonly ladder: number;
+  readonly confirm: number;
   readonly seeds: number;
   readonly maxSeeds: number;
   readonly maxTasks: number;

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import type { CliResult } from './cli.js';
 import { rowsWhenReady } from './db.js';
 
 /** A recipe that trains in milliseconds: fault tests are about storage, not accuracy. */
@@ -55,13 +57,36 @@ export function storedResults(db: string): number {
   return Number(rowsWhenReady(db, 'SELECT count(*) AS n FROM results')[0]?.n ?? 0);
 }
 
-/** Polls until at least `n` results are stored. */
-export async function waitForResults(db: string, n: number, timeoutMs = 60_000): Promise<void> {
+/** Polls (every `pollMs`) until at least `n` results are stored. */
+export async function waitForResults(
+  db: string,
+  n: number,
+  timeoutMs = 60_000,
+  pollMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (storedResults(db) < n) {
     assert.ok(Date.now() < deadline, `fewer than ${n} results within ${timeoutMs} ms`);
-    await sleep(100);
+    await sleep(pollMs);
   }
+}
+
+/**
+ * Waits for `n` stored results, then sends `signal` to a running CLI and waits for it to exit:
+ * an interruption mid-study. Polls every 20 ms, so that a short study is caught before its end.
+ * Returns how it exited and the results stored by then.
+ */
+export async function signalAfterResults(
+  run: { readonly child: ChildProcess; readonly done: Promise<CliResult> },
+  db: string,
+  n: number,
+  signal: NodeJS.Signals,
+  timeoutMs = 90_000,
+): Promise<{ exit: CliResult; stored: number }> {
+  await waitForResults(db, n, timeoutMs, 20);
+  run.child.kill(signal);
+  const exit = await run.done;
+  return { exit, stored: storedResults(db) };
 }
 
 /** Lock files (`*.lock`) left in a directory. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { rowsWhenReady } from '../helpers/db.js';
 import { lastJsonLine, runCli, startCli } from '../helpers/cli.js';
+import { signalAfterResults, storedResults } from '../helpers/faults.js';
 import { tempDir } from '../helpers/temp.js';
+import { geometricLadder } from '../../coordinator/search/ladder.js';
 import { startDashboard } from '../../coordinator/serve/dashboard-server.js';
 
 const dir = tempDir();
@@ -43,6 +44,7 @@ function writeSpec(file: string, spec: Record<string, unknown>): string {
   return path;
 }
 
+const RUNGS = geometricLadder(4, 64, 1.25);
 const brackets = (out: SearchOut) => out.search.curves.map((c) => c.eps_search);
 const specPath = () => writeSpec('search.json', study);
 let reference: SearchOut;
@@ -54,13 +56,16 @@ before(async () => {
   reference = lastJsonLine<SearchOut>(out.stdout);
 });
 
-test('search local - a search ends with every eps decided and brackets within the resolution', () => {
+test('search local - a search ends with every eps decided, each bracket two adjacent rungs', () => {
   assert.equal(reference.search.complete, true);
   assert.equal(reference.search.curves.length, 2);
   for (const curve of reference.search.curves) {
     for (const [eps, b] of Object.entries(curve.eps_search)) {
       assert.ok(['found', 'unreachable'].includes(b.status), `${curve.label} ${eps}: ${b.status}`);
-      if (b.status === 'found' && b.lo !== null) assert.ok((b.hi ?? 0) / b.lo <= 1.25);
+      // A found bracket is two adjacent rungs of the resolution ladder, as a dense grid has them.
+      if (b.status === 'found' && b.lo !== null) {
+        assert.equal(RUNGS[RUNGS.indexOf(b.lo) + 1], b.hi, `${curve.label} ${eps}`);
+      }
       if (b.status === 'found') {
         const at = (w: number | null) => curve.probes.find((p) => p.width === w)?.decisions[eps];
         assert.equal(at(b.hi), 'below');
@@ -83,32 +88,38 @@ test('search local - running it again trains nothing and prints the same bracket
   assert.deepEqual(brackets(again), brackets(reference));
 });
 
-test('search local - killed mid-search, the next run continues, trains nothing twice, same brackets', async () => {
-  const db = join(dir.path, 'killed.sqlite');
+/**
+ * Stops a search with `signal` past its first round (8 tasks) and before its end, runs it again,
+ * and checks the rerun continues: same brackets as the uninterrupted run, every task trained
+ * once (one result row each; attempts beyond one only for the task in flight at the signal).
+ */
+async function interruptAndResume(signal: NodeJS.Signals, file: string): Promise<number> {
+  const db = join(dir.path, file);
   const first = startCli(['run', specPath(), '--db', db, '--threads', '1'], dir.path);
-  const results = (): number =>
-    Number(rowsWhenReady(db, 'SELECT count(*) AS n FROM results')[0]?.n ?? 0);
-  const deadline = Date.now() + 60_000;
-  // Past the first round (8 tasks), before the end.
-  while (results() < 10) {
-    assert.ok(Date.now() < deadline, 'the search did not get going');
-    await sleep(20);
-  }
-  first.child.kill('SIGKILL');
-  await first.done;
-  const before = results();
-  assert.ok(before < reference.trained, `killed after ${before} of ${reference.trained} tasks`);
+  const { exit, stored } = await signalAfterResults(first, db, 10, signal);
+  assert.ok(stored < reference.trained, `stopped after ${stored} of ${reference.trained} tasks`);
   const out = await runCli(['run', specPath(), '--db', db, '--json', '--threads', '2'], dir.path);
   assert.equal(out.code, 0, out.stderr);
   const resumed = lastJsonLine<SearchOut>(out.stdout);
   assert.deepEqual(brackets(resumed), brackets(reference));
-  assert.equal(before + resumed.trained, reference.trained);
-  assert.equal(results(), reference.trained);
+  assert.equal(stored + resumed.trained, reference.trained);
+  assert.equal(storedResults(db), reference.trained);
   const twice = rowsWhenReady(
     db,
     'SELECT count(*) AS n FROM results GROUP BY task_id HAVING n > 1',
   );
   assert.equal(twice.length, 0);
+  const attempts = Number(rowsWhenReady(db, 'SELECT sum(attempts) AS n FROM tasks')[0]?.n);
+  assert.ok(attempts <= reference.trained + 1, `${attempts} attempts, one thread in flight`);
+  return exit.code ?? -1;
+}
+
+test('search local - killed mid-search, the next run continues, trains nothing twice, same brackets', async () => {
+  await interruptAndResume('SIGKILL', 'killed.sqlite');
+});
+
+test('search local - SIGINT mid-search exits 130; the next run continues to the same brackets', async () => {
+  assert.equal(await interruptAndResume('SIGINT', 'sigint.sqlite'), 130);
 });
 
 test('search local - status and analyze show the search', async () => {

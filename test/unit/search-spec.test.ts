@@ -30,6 +30,7 @@ test('search spec - a search section replaces grid.widths and gets every default
     maxWidth: 4096,
     resolution: 1.25,
     ladder: 4,
+    confirm: 1,
     seeds: 3,
     maxSeeds: 5,
     maxTasks: 2000,
@@ -59,12 +60,21 @@ test('search spec - without a search, grid.widths and grid.seeds are required', 
 test('search spec - bad search fields are named by their path', () => {
   assert.deepEqual(
     messages(
-      searchOnly({ eps: [2, 1e-3], minWidth: 0, resolution: 1, seeds: 2.5, maxTasks: -1, x: 1 }),
+      searchOnly({
+        eps: [2, 1e-3],
+        minWidth: 0,
+        resolution: 1,
+        confirm: 0,
+        seeds: 2.5,
+        maxTasks: -1,
+        x: 1,
+      }),
     ),
     [
       'search.eps[0]: expected a number in (0, 1), got 2',
       'search.minWidth: expected a positive integer, got 0',
       'search.resolution: expected a number greater than 1, got 1',
+      'search.confirm: expected a positive integer, got 0',
       'search.seeds: expected a positive integer, got 2.5',
       'search.maxTasks: expected a positive integer, got -1',
       'search.x: unknown key',
