@@ -19,6 +19,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import Database from 'better-sqlite3';
 import { RESULT_STREAM, TASK_STREAM } from '../shared/nats/subjects.js';
+import { CPU_REPORT_PREFIX } from './cpu-report.js';
 import { lastJsonLine, runCli, startCli } from '../test/helpers/cli.js';
 import { TestNatsServer } from '../test/helpers/nats-server.js';
 
@@ -88,10 +89,23 @@ function studyFile(dir: string, name: string, count: number, firstSeed = 0): str
   return path;
 }
 
-async function runJson(args: readonly string[], cwd: string): Promise<Summary> {
-  const out = await runCli([...args, '--json'], cwd);
+/** Makes a CLI process report its CPU time on exit (bench/cpu-report.ts). */
+const CPU_ENV = {
+  NODE_OPTIONS: `--import=${new URL('./cpu-report.js', import.meta.url).href}`,
+};
+
+/** Runs the CLI with --json; its summary and the CPU time (ms) the process used. */
+async function runJson(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ summary: Summary; cpuMs: number }> {
+  const out = await runCli([...args, '--json'], cwd, CPU_ENV);
   if (out.code !== 0) throw new Error(`${args.join(' ')} failed: ${out.stderr}`);
-  return lastJsonLine<Summary>(out.stdout);
+  const line = out.stderr.split('\n').find((l) => l.startsWith(CPU_REPORT_PREFIX));
+  return {
+    summary: lastJsonLine<Summary>(out.stdout),
+    cpuMs: Number(line?.slice(CPU_REPORT_PREFIX.length) ?? Number.NaN),
+  };
 }
 
 /** Waits until the workers have taken every task and the result stream stops growing. */
@@ -127,7 +141,7 @@ try {
   await runCli(['run', studyFile(dir, 'warmup', 4, 3 * taskCount), ...nats], dir);
 
   // The local run: the same CLI and runner, one thread, its own database.
-  const local = await runJson(
+  const { summary: local, cpuMs: localCpuMs } = await runJson(
     [
       'run',
       studyFile(dir, 'local', taskCount),
@@ -140,7 +154,7 @@ try {
   );
 
   const started = performance.now();
-  const summary = await runJson(['run', studyFile(dir, 'dispatch', taskCount), ...nats], dir);
+  const { summary } = await runJson(['run', studyFile(dir, 'dispatch', taskCount), ...nats], dir);
   const batchWallMs = performance.now() - started;
   const loaded = latencies(db, 'dispatch');
 
@@ -149,7 +163,10 @@ try {
   await runCli(['run', studyFile(dir, 'ingest', taskCount, taskCount), ...nats, '--detach'], dir);
   const waitingMessages = await waitForResults(server.url);
   const ingestStarted = performance.now();
-  const ingest = await runJson(['collect', 'ingest', ...nats, '--once'], dir);
+  const { summary: ingest, cpuMs: ingestCpuMs } = await runJson(
+    ['collect', 'ingest', ...nats, '--once'],
+    dir,
+  );
   const ingestProcessMs = performance.now() - ingestStarted;
 
   const single: number[] = [];
@@ -187,6 +204,7 @@ try {
       tasks_per_second: Number(((summary.total * 1000) / summary.wallMs).toFixed(1)),
       per_task_ms: {
         local_1_thread: round2(localMsPerTask),
+        local_cpu_per_task: round2(localCpuMs / local.total),
         distributed_per_worker_thread: round2(distributedMsPerTask),
         overhead: round2(distributedMsPerTask - localMsPerTask),
       },
@@ -196,6 +214,10 @@ try {
         coordinator_wall_ms: Math.round(ingest.wallMs),
         process_wall_ms: Math.round(ingestProcessMs),
         results_per_second: Math.round((ingest.done * 1000) / ingest.wallMs),
+        // The whole collect process (start-up included) per CPU second it used: the figure
+        // that other load on the machine changes least.
+        process_cpu_ms: ingestCpuMs,
+        results_per_cpu_second: Math.round((ingest.done * 1000) / ingestCpuMs),
       },
       loaded_latency_ms: {
         p50: Math.round(quantile(loaded, 0.5)),

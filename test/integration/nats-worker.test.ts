@@ -22,7 +22,7 @@ import { parseResultMessage, WIRE_VERSION } from '../../shared/wire/messages.js'
 import type { ResultMessage } from '../../shared/wire/messages.js';
 import { NatsWorker } from '../../worker/nats-worker.js';
 import type { NatsWorkerOptions } from '../../worker/nats-worker.js';
-import { FakeRunner } from '../helpers/fake-runner.js';
+import { FakeRunner } from '../helpers/gated-runner.js';
 import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 
 const STUDY: StudyRef = { name: 'inproc', key: '0123456789abcdef' };
