@@ -10,7 +10,7 @@ import { buildAnalysisView } from '../coordinator/serve/analysis-view.js';
 import { startDashboard } from '../coordinator/serve/dashboard-server.js';
 import { openReadConnection } from '../coordinator/serve/read-connection.js';
 import { SqliteResultStore } from '../coordinator/store/sqlite-store.js';
-import { median } from './stats.js';
+import { median } from '../shared/stats.js';
 import { writeSyntheticStudy } from './synthetic-study.js';
 
 const REPEATS = 5;

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { stepFlops } from '../worker/bench/bench-case.js';
 import { resolveBenchOptions, runBenchSuite, type BenchRow } from '../worker/bench/bench-suite.js';
 import { dashboardLoad } from './dashboard-load.js';
-import { fitLogLog, median } from './stats.js';
+import { fitLogLog, median } from '../shared/stats.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const RATIO_REPEATS = 5;
@@ -70,7 +70,9 @@ async function ratios(numpy: boolean) {
       fused: backendMs('fused'),
       wasm: backendMs('wasm'),
       cpu: backendMs('cpu'),
-      numpy: numpy ? median(rounds.map((r) => r.numpyMs ?? Number.NaN)) : null,
+      numpy: numpy
+        ? median(rounds.map((r) => r.numpyMs ?? Number.NaN).filter((v) => !Number.isNaN(v)))
+        : null,
     },
     speedup_vs_wasm: ratioTo((round) => msOf('wasm', round)),
     speedup_vs_cpu: ratioTo((round) => msOf('cpu', round)),
@@ -102,9 +104,15 @@ async function scaling() {
   const byDim = await run([256], [4096], [1, 2, 4, 16]);
   return {
     by_width: byWidth,
-    width_slope: fitLogLog(byWidth.map((r) => [r.width, r.ms_per_step])),
+    width_slope: fitLogLog(
+      byWidth.map((r) => r.width),
+      byWidth.map((r) => r.ms_per_step),
+    ).slope,
     by_samples: bySamples,
-    samples_slope: fitLogLog(bySamples.map((r) => [r.samples, r.ms_per_step])),
+    samples_slope: fitLogLog(
+      bySamples.map((r) => r.samples),
+      bySamples.map((r) => r.ms_per_step),
+    ).slope,
     by_dim: byDim,
   };
 }

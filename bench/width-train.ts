@@ -16,7 +16,7 @@ import { validateStudySpec } from '../shared/spec/validate.js';
 import type { Task } from '../shared/task.js';
 import { executeTask } from '../worker/execute-task.js';
 import { loadFused } from '../worker/fused/context.js';
-import { fitLogLog, median } from './stats.js';
+import { fitLogLog, median } from '../shared/stats.js';
 
 /** README "Error decomposition" facts: the ridge interpolant along w for ridge-sine, d = 4. */
 const RIDGE_D4: Readonly<Record<number, number>> = { 64: 1.2e-3, 128: 2.9e-4, 256: 7.3e-5 };
@@ -87,7 +87,8 @@ async function main(): Promise<void> {
     );
   }
   const rows: Row[] = [...cells.values()].map(({ task, outcomes }) => {
-    const med = (k: string): number => median(outcomes.map((o) => o[k] ?? Number.NaN));
+    const med = (k: string): number =>
+      median(outcomes.map((o) => o[k] ?? Number.NaN).filter((v) => !Number.isNaN(v)));
     return {
       target: task.target.name,
       dim: task.dim,
@@ -127,7 +128,13 @@ function printTable(rows: readonly Row[]): void {
     curves.set(key, [...(curves.get(key) ?? []), [r.width, r.l1]]);
   }
   for (const [key, points] of curves) {
-    if (points.length >= 2) out.push(`\n${key}: L1 slope ${fitLogLog(points).toFixed(2)}`);
+    if (points.length >= 2)
+      out.push(
+        `\n${key}: L1 slope ${fitLogLog(
+          points.map(([w]) => w),
+          points.map(([, l1]) => l1),
+        ).slope.toFixed(2)}`,
+      );
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

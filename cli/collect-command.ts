@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { InputError } from '../shared/errors.js';
 import { createLogger } from '../shared/log.js';
-import { DistributedCoordinator } from '../coordinator/distributed/distributed-coordinator.js';
+import { Coordinator } from '../coordinator/coordinator.js';
+import { JetStreamDispatcher } from '../coordinator/dispatch/jetstream-dispatcher.js';
 import { SqliteResultStore } from '../coordinator/store/sqlite-store.js';
 import { WriterLock } from '../coordinator/store/writer-lock.js';
 import { existsSync } from 'node:fs';
@@ -45,13 +46,14 @@ export function registerCollectCommand(
       const lock = WriterLock.acquire(flags.db);
       try {
         const store = new SqliteResultStore(flags.db);
-        let coordinator: DistributedCoordinator;
+        let coordinator: Coordinator;
         try {
-          coordinator = await DistributedCoordinator.connect(
+          const dispatcher = await JetStreamDispatcher.connect(
             store,
             { nats: natsOptionsFrom(flags), ...studyNatsOptionsFrom(flags) },
             createLogger('coordinator'),
           );
+          coordinator = new Coordinator(store, dispatcher);
         } catch (err) {
           store.close();
           throw err;

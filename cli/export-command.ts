@@ -1,12 +1,12 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import Database from 'better-sqlite3';
 import type { Command } from 'commander';
 import { InputError, UnknownStudyError } from '../shared/errors.js';
 import { choiceOption, dbOption } from './arguments.js';
 import { stringify } from 'csv-stringify';
 import { CSV_OPTIONS } from '../coordinator/format.js';
+import { openReadModel } from '../coordinator/store/sqlite-read-model.js';
 
 async function write(out: Writable, text: string): Promise<void> {
   if (!out.write(text)) await once(out, 'drain');
@@ -22,21 +22,14 @@ export function registerExportCommand(program: Command): void {
     .option('--out <file>', 'write to a file instead of stdout')
     .action(async (study: string, flags: { db: string; format: 'csv' | 'jsonl'; out?: string }) => {
       if (!existsSync(flags.db)) throw new InputError(`no result database at ${flags.db}`);
-      const db = new Database(flags.db, { readonly: true, fileMustExist: true });
+      const model = openReadModel(flags.db);
       try {
-        if (db.prepare('SELECT 1 FROM studies WHERE study = ?').get(study) === undefined) {
-          throw new UnknownStudyError(study);
-        }
-        const stmt = db.prepare(
-          'SELECT * FROM task_results WHERE study = ? ORDER BY target, dim, width, seed',
-        );
-        const columns = stmt.columns().map((c) => c.name);
+        if (!model.hasStudy(study)) throw new UnknownStudyError(study);
+        const { columns, rows } = model.exportRows(study);
         const out: Writable =
           flags.out === undefined ? process.stdout : createWriteStream(flags.out);
-        // Rows stream from SQLite one by one, so a study of any size exports in constant memory.
-        const rows = stmt.iterate(study) as Iterable<Record<string, unknown>>;
         if (flags.format === 'csv') {
-          const csv = stringify({ ...CSV_OPTIONS, header: true, columns });
+          const csv = stringify({ ...CSV_OPTIONS, header: true, columns: [...columns] });
           csv.pipe(out, { end: false });
           for (const row of rows) {
             if (!csv.write(row)) await once(csv, 'drain');
@@ -51,7 +44,7 @@ export function registerExportCommand(program: Command): void {
           await once(out, 'finish');
         }
       } finally {
-        db.close();
+        model.close();
       }
     });
 }

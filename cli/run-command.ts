@@ -7,8 +7,9 @@ import { studyTaskCount } from '../shared/spec/limits.js';
 import type { StudySpec } from '../shared/spec/study-spec.js';
 import { createTaskRunner } from '../worker/runner.js';
 import type { BackendName } from '../worker/backends.js';
-import { DistributedCoordinator } from '../coordinator/distributed/distributed-coordinator.js';
-import { LocalCoordinator } from '../coordinator/local-coordinator.js';
+import { Coordinator } from '../coordinator/coordinator.js';
+import { InProcessDispatcher } from '../coordinator/dispatch/in-process-dispatcher.js';
+import { JetStreamDispatcher } from '../coordinator/dispatch/jetstream-dispatcher.js';
 import { SqliteResultStore } from '../coordinator/store/sqlite-store.js';
 import { WriterLock } from '../coordinator/store/writer-lock.js';
 import { backendOption, dbOption, parsePositiveInt, parseThreads } from './arguments.js';
@@ -144,13 +145,8 @@ async function localSession(
     store.close();
     throw err;
   }
-  const coordinator = new LocalCoordinator(store, runner, { maxAttempts: flags.maxAttempts });
-  const plain: SweepSession = {
-    run: (onEvent) => coordinator.run(spec, onEvent),
-    summary: () => studySummary(store, spec.name),
-    close: () => coordinator.close(),
-  };
-  return searchSession(spec, flags.db, (tasks, e) => coordinator.run(spec, e, tasks), plain);
+  const dispatcher = new InProcessDispatcher(runner, { maxAttempts: flags.maxAttempts });
+  return coordinatorSession(spec, store, new Coordinator(store, dispatcher), flags);
 }
 
 async function distributedSession(
@@ -158,13 +154,14 @@ async function distributedSession(
   store: SqliteResultStore,
   flags: RunFlags,
 ): Promise<SweepSession> {
-  let coordinator: DistributedCoordinator;
+  let dispatcher: JetStreamDispatcher;
   try {
-    coordinator = await DistributedCoordinator.connect(
+    dispatcher = await JetStreamDispatcher.connect(
       store,
       {
         nats: natsOptionsFrom(flags),
         topology: { maxDeliver: flags.maxAttempts, ackWaitMs: flags.ackWait * 1000 },
+        strict: flags.strict,
         ...studyNatsOptionsFrom(flags),
       },
       createLogger('coordinator'),
@@ -173,9 +170,19 @@ async function distributedSession(
     store.close();
     throw err;
   }
+  return coordinatorSession(spec, store, new Coordinator(store, dispatcher), flags);
+}
+
+/** One session for either dispatcher: the plain run, or a width search's rounds. */
+function coordinatorSession(
+  spec: StudySpec,
+  store: SqliteResultStore,
+  coordinator: Coordinator,
+  flags: RunFlags,
+): SweepSession {
   const plain: SweepSession = {
     run: (onEvent) =>
-      coordinator.run(spec, { detach: flags.detach, strict: flags.strict, onEvent }),
+      coordinator.run(spec, { onEvent, detach: flags.detach && flags.nats !== undefined }),
     summary: () => studySummary(store, spec.name),
     close: () => coordinator.close(),
   };

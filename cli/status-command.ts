@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError, UnknownStudyError } from '../shared/errors.js';
 import type { StoredDeadLetter } from '../coordinator/store/dead-letters.js';
+import type { ReadModel } from '../coordinator/store/read-model.js';
 import { SqliteResultStore } from '../coordinator/store/sqlite-store.js';
 import { dbOption } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
@@ -41,7 +42,9 @@ export function registerStatusCommand(program: Command): void {
         }
         throw new InputError(`no result database at ${flags.db}`);
       }
-      const store = new SqliteResultStore(flags.db);
+      // Opened through the writer's store, which brings an older file to the current schema;
+      // status then reads only through the read model.
+      const store: ReadModel & { close(): void } = new SqliteResultStore(flags.db);
       try {
         if (study === undefined) {
           const studies = store.listStudies();

@@ -1,4 +1,4 @@
-import type { ResultStore } from '../coordinator/store/result-store.js';
+import type { ReadModel } from '../coordinator/store/read-model.js';
 import { groupLabel, summarise } from '../coordinator/summary-table.js';
 import type { SummaryGroup } from '../coordinator/summary-table.js';
 import { formatTable } from '../coordinator/format.js';
@@ -24,6 +24,6 @@ export function renderSummary(groups: readonly SummaryGroup[]): string {
     .join('\n\n');
 }
 
-export function studySummary(store: ResultStore, study: string): SummaryGroup[] {
+export function studySummary(store: ReadModel, study: string): SummaryGroup[] {
   return summarise(store.results(study));
 }

@@ -1,5 +1,6 @@
+import { median } from '../shared/stats.js';
 import { plainText } from '../shared/plain-text.js';
-import type { ResultRow } from './store/result-store.js';
+import type { ResultRow } from './store/read-model.js';
 
 export interface WidthRow {
   readonly width: number;
@@ -21,13 +22,9 @@ export interface SummaryGroup {
   readonly rows: readonly WidthRow[];
 }
 
-export function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? null)
-    : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+/** The median of the seeds' values, or null when no seed has one. */
+function medianOrNull(values: readonly number[]): number | null {
+  return values.length === 0 ? null : median(values);
 }
 
 /** Per (target, params, dim, training mode): L1 error against width over the seeds that are done. */
@@ -68,10 +65,10 @@ export function summarise(results: readonly ResultRow[]): SummaryGroup[] {
           width,
           seeds: list.length,
           done: done.length,
-          medianL1: median(l1),
+          medianL1: medianOrNull(l1),
           minL1: l1.length > 0 ? Math.min(...l1) : null,
           maxL1: l1.length > 0 ? Math.max(...l1) : null,
-          medianAccuracy: median(acc),
+          medianAccuracy: medianOrNull(acc),
         };
       }),
   }));

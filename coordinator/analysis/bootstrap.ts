@@ -1,5 +1,5 @@
 import { deriveSeed, Rng } from '../../shared/random.js';
-import { fitLogLog, median, quantile } from './stats.js';
+import { fitLogLog, median, quantile } from '../../shared/stats.js';
 
 /** The per-seed errors at one width of a curve. */
 export interface WidthSample {

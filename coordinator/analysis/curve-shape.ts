@@ -1,4 +1,4 @@
-import { fitLogLog } from './stats.js';
+import { fitLogLog } from '../../shared/stats.js';
 
 /**
  * What a curve of median error against width does:

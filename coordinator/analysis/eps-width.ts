@@ -1,6 +1,6 @@
 import type { CurveShape } from './curve-shape.js';
 import type { CurveFactor } from './decomposition.js';
-import type { LineFit } from './stats.js';
+import type { LineFit } from '../../shared/stats.js';
 
 /**
  * Why a curve gets no extrapolated eps-width:

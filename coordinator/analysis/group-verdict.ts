@@ -1,5 +1,5 @@
 import type { ResolvedAnalysisOptions } from './options.js';
-import { fitLogLog } from './stats.js';
+import { fitLogLog } from '../../shared/stats.js';
 import { targetFacts } from './target-facts.js';
 import type { PointSummary } from './types.js';
 import {

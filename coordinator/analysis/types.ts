@@ -4,7 +4,7 @@ import type { CurveShape } from './curve-shape.js';
 import type { CurveLimit, PointLimit } from './decomposition.js';
 import type { EpsWidth } from './eps-width.js';
 import type { ResolvedAnalysisOptions } from './options.js';
-import type { LineFit } from './stats.js';
+import type { LineFit } from '../../shared/stats.js';
 
 export type Answer = 'yes' | 'partly' | 'no' | 'inconclusive' | 'no data';
 

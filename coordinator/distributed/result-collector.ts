@@ -13,10 +13,11 @@ import type { StudyRef } from '../../shared/nats/subjects.js';
 import { parseResultMessage } from '../../shared/wire/messages.js';
 import type { ResultMessage } from '../../shared/wire/messages.js';
 import { COLLECTOR_ACK_WAIT_MS } from '../../shared/nats/topology.js';
+import type { AttemptRules } from '../apply-result.js';
+import type { ResultSink } from '../dispatch/dispatcher.js';
 import { truncatePayload } from '../store/dead-letters.js';
-import type { ResultStore } from '../store/result-store.js';
 import type { SweepEvent } from '../sweep-events.js';
-import { applyResult } from './apply-result.js';
+import type { JetStreamLedger } from './ledger.js';
 
 /**
  * SQLite errors that belong to one message (it cannot be stored as it is); any other SQLite
@@ -97,54 +98,72 @@ function redundantStarts(decoded: readonly Decoded[], study: StudyRef): Set<numb
 }
 
 /**
- * Moves a study's results from JetStream into the store. Each batch is stored in one SQLite
- * transaction and acked only after it commits, so a coordinator killed at any point loses
- * nothing: unacked messages are delivered again, and storing one twice changes nothing.
+ * How JetStream failure reports are judged. `maxDeliver` is the worker consumer's max_deliver: a
+ * failure report is final only when it comes from the last delivery of the task's latest
+ * published copy, and no later attempt has started; any other "final" failure is taken as one
+ * failed attempt, so it can never fail a task that another attempt is still running (the
+ * lost-task check republishes it if nothing is).
+ */
+export function jetStreamAttemptRules(maxDeliver: number): AttemptRules {
+  return {
+    // A report about an older copy, or an attempt that a later one has overtaken, says nothing
+    // about the task's current state.
+    isCurrent: (state, message) =>
+      state.latestCopy === message.taskSeq && message.attempt >= state.attempts,
+    isFinal: (message) => message.final && maxDeliver > 0 && message.attempt >= maxDeliver,
+  };
+}
+
+/**
+ * Moves a study's results from JetStream into the store: each message goes to the coordinator's
+ * sink, which applies it. Each batch is stored in one SQLite transaction and acked only after it
+ * commits, so a coordinator killed at any point loses nothing: unacked messages are delivered
+ * again, and storing one twice changes nothing.
  */
 export class ResultCollector {
-  readonly #store: ResultStore;
+  readonly #ledger: JetStreamLedger;
+  readonly #sink: ResultSink;
   readonly #study: StudyRef;
-  readonly #maxDeliver: number;
+  readonly #rules: AttemptRules;
   readonly #jsm: JetStreamManager;
   readonly #results: Consumer;
   readonly #advisories: Consumer;
   readonly #log: Logger;
-  readonly #onEvent: (event: SweepEvent) => void;
   #lastAdvisoryCheck = 0;
 
   private constructor(
-    store: ResultStore,
+    ledger: JetStreamLedger,
+    sink: ResultSink,
     study: StudyRef,
     maxDeliver: number,
     jsm: JetStreamManager,
-    results: Consumer,
-    advisories: Consumer,
+    consumers: { readonly results: Consumer; readonly advisories: Consumer },
     log: Logger,
-    onEvent: (event: SweepEvent) => void,
   ) {
-    this.#store = store;
+    this.#ledger = ledger;
+    this.#sink = sink;
     this.#study = study;
-    this.#maxDeliver = maxDeliver;
+    this.#rules = jetStreamAttemptRules(maxDeliver);
     this.#jsm = jsm;
-    this.#results = results;
-    this.#advisories = advisories;
+    this.#results = consumers.results;
+    this.#advisories = consumers.advisories;
     this.#log = log;
-    this.#onEvent = onEvent;
   }
 
   /** `maxDeliver`: the worker consumer's, which decides when a failure report is final. */
   static async open(
-    store: ResultStore,
+    ledger: JetStreamLedger,
+    sink: ResultSink,
     js: JetStreamClient,
     jsm: JetStreamManager,
     study: StudyRef,
     maxDeliver: number,
     log: Logger,
-    onEvent: (event: SweepEvent) => void,
   ): Promise<ResultCollector> {
     const results = await js.consumers.get(RESULT_STREAM, collectorConsumerName(study));
     const advisories = await js.consumers.get(ADVISORY_STREAM, advisoryConsumerName(study));
-    return new ResultCollector(store, study, maxDeliver, jsm, results, advisories, log, onEvent);
+    const consumers = { results, advisories };
+    return new ResultCollector(ledger, sink, study, maxDeliver, jsm, consumers, log);
   }
 
   /**
@@ -221,10 +240,10 @@ export class ResultCollector {
     const redundant = redundantStarts(decoded, this.#study);
     let applied: Applied;
     try {
-      applied = this.#store.transaction(() => this.#applyAll(decoded, redundant, false));
+      applied = this.#ledger.transaction(() => this.#applyAll(decoded, redundant, false));
     } catch (err) {
       if (!isPerMessageError(err)) throw err;
-      applied = this.#store.transaction(() => this.#applyAll(decoded, redundant, true));
+      applied = this.#ledger.transaction(() => this.#applyAll(decoded, redundant, true));
     }
     // Acked only now that the transaction has committed.
     for (const msg of batch) msg.ack();
@@ -233,7 +252,7 @@ export class ResultCollector {
         `${applied.dead} result message(s) could not be stored and were kept as dead letters: widthsweep status ${this.#study.name} --dead-letters`,
       );
     }
-    for (const event of applied.events) this.#onEvent(event);
+    for (const event of applied.events) this.#sink.emit(event);
   }
 
   /**
@@ -246,13 +265,13 @@ export class ResultCollector {
     const events: SweepEvent[] = [];
     let dead = 0;
     const apply = (message: ResultMessage): SweepEvent | undefined =>
-      applyResult(this.#store, this.#study, this.#maxDeliver, message);
+      this.#sink.apply(message, this.#rules);
     for (const [i, item] of decoded.entries()) {
       if (redundant.has(i)) continue;
       try {
         if (item.message === undefined) throw item.error;
         const { message } = item;
-        const event = isolated ? this.#store.transaction(() => apply(message)) : apply(message);
+        const event = isolated ? this.#ledger.transaction(() => apply(message)) : apply(message);
         if (event !== undefined) events.push(event);
       } catch (err) {
         const refused = err instanceof WireFormatError || err instanceof RejectedResultError;
@@ -269,7 +288,7 @@ export class ResultCollector {
       err instanceof WireFormatError || err instanceof RejectedResultError
         ? err.message
         : `cannot be stored: ${describeError(err)}`;
-    this.#store.recordDeadLetter({
+    this.#ledger.recordDeadLetter({
       study: this.#study.name,
       subject: msg.subject,
       streamSeq: msg.info.streamSequence,
@@ -279,28 +298,22 @@ export class ResultCollector {
   }
 
   async #storeAdvisories(batch: readonly JsMsg[]): Promise<void> {
-    const gaveUp: Array<{ taskId: string; seq: number; error: string; deliveries: number }> = [];
-    this.#store.transaction(() => {
+    const gaveUp: Array<{ seq: number; event: SweepEvent | undefined }> = [];
+    this.#ledger.transaction(() => {
       for (const msg of batch) {
         const advisory = parseAdvisory(msg);
         if (advisory === undefined) continue;
         // Only this database's unfinished tasks whose latest copy is that message: an advisory
         // about an older copy of a republished task says nothing about the current one.
-        const taskId = this.#store.unfinishedTaskAtStreamSeq(advisory.stream_seq);
+        const taskId = this.#ledger.unfinishedTaskAtStreamSeq(advisory.stream_seq);
         if (taskId === undefined) continue;
-        const last = this.#store.taskError(taskId);
-        const error =
-          `no result after ${advisory.deliveries} deliveries: the worker died or went silent past the ack wait each time` +
-          (last === null ? '' : `; last error: ${last}`);
-        if (this.#store.recordFailure(taskId, error))
-          gaveUp.push({ taskId, seq: advisory.stream_seq, error, deliveries: advisory.deliveries });
+        const event = this.#sink.gaveUp(taskId, advisory.deliveries);
+        if (event !== undefined) gaveUp.push({ seq: advisory.stream_seq, event });
       }
     });
     for (const msg of batch) msg.ack();
-    for (const { taskId, seq, error, deliveries } of gaveUp) {
-      const task = this.#store.getTask(taskId);
-      if (task !== undefined)
-        this.#onEvent({ type: 'attempt-failed', task, error, attempt: deliveries, final: true });
+    for (const { seq, event } of gaveUp) {
+      if (event !== undefined) this.#sink.emit(event);
       // A work-queue stream keeps a message that hit max_deliver (nats-server#5564): remove it.
       await this.#jsm.streams.deleteMessage(TASK_STREAM, seq).catch((err: unknown) => {
         this.#log.warn(`could not delete task message ${seq}: ${describeError(err)}`);

@@ -7,7 +7,7 @@ import type { Task } from '../../shared/task.js';
 import { encodeWire } from '../../shared/wire/json.js';
 import { WIRE_VERSION } from '../../shared/wire/messages.js';
 import type { TaskMessage } from '../../shared/wire/messages.js';
-import type { ResultStore } from '../store/result-store.js';
+import type { JetStreamLedger } from './ledger.js';
 
 export interface PublishSummary {
   /** Tasks put on the queue now. */
@@ -37,7 +37,7 @@ export async function queuedTaskIds(jsm: JetStreamManager, study: StudyRef): Pro
 export async function publishMissingTasks(
   js: JetStreamClient,
   jsm: JetStreamManager,
-  store: ResultStore,
+  ledger: JetStreamLedger,
   study: StudyRef,
   tasks: readonly Task[],
   poolOf: (task: Task) => string,
@@ -67,7 +67,7 @@ export async function publishMissingTasks(
         );
         ack = await publishWithRetry(js, subject, data, `${study.key}:${task.id}:${Date.now()}`);
       }
-      store.recordPublished(task.id, ack.seq);
+      ledger.recordPublished(task.id, ack.seq);
     }
   };
   await Promise.all(Array.from({ length: Math.min(WINDOW, missing.length) }, lane));

@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import { predictLogLog } from '../analysis/stats.js';
+import { predictLogLog } from '../../shared/stats.js';
 import type { GroupAnalysis } from '../analysis/types.js';
 import { fmt } from '../analysis/verdicts.js';
 

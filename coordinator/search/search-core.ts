@@ -1,5 +1,5 @@
 import type { SearchSpec } from '../../shared/spec/search.js';
-import { median, quantile } from '../analysis/stats.js';
+import { median, quantile } from '../../shared/stats.js';
 import type { CurveJudge, JudgedPoint } from './curve-judge.js';
 import { geometricLadder, geometricMidpoint } from './ladder.js';
 

@@ -9,7 +9,7 @@ import type { ResultLookup, SearchState } from './search-replay.js';
 
 /**
  * Registers the study with exactly these tasks and trains the ones without a final result: a
- * local or distributed coordinator's run() with an explicit task list.
+ * Coordinator's run() with an explicit task list, whichever dispatcher it drives.
  */
 export type RoundRunner = (
   tasks: readonly Task[],

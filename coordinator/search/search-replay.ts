@@ -2,7 +2,7 @@ import { estimatedTaskCost } from '../../shared/expand.js';
 import type { SearchSpec } from '../../shared/spec/search.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
-import type { TaskStatus } from '../store/result-store.js';
+import type { TaskStatus } from '../store/read-model.js';
 import { curveShapeJudge } from './curve-judge.js';
 import type { CurveJudge } from './curve-judge.js';
 import { planCurve } from './search-core.js';

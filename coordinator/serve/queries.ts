@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
-import { median } from '../analysis/stats.js';
+import { median } from '../../shared/stats.js';
 import { searchStatusOn } from '../search/search-status.js';
-import type { StudyProgress } from '../store/result-store.js';
+import type { StudyProgress } from '../store/read-model.js';
 
 /** A study's task counts and result rate, aggregated in SQL. */
 export interface StudyOverview extends StudyProgress {

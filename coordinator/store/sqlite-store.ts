@@ -5,20 +5,22 @@ import { StoreError } from '../../shared/errors.js';
 import type { TaskOutcome } from '../../shared/result.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
+import type { PredictionRecord, StudyData } from '../analysis/load.js';
+import type { JetStreamLedger } from '../distributed/ledger.js';
 import { prepareDeadLetters } from './dead-letters.js';
 import type { DeadLetter, StoredDeadLetter } from './dead-letters.js';
 import { migrate } from './migrations.js';
 import { prepareOutcomeExtras, storeOutcomeExtras } from './outcome-extras.js';
 import type {
-  AttemptInfo,
-  RegisterSummary,
+  ExportRows,
+  ReadModel,
   ResultRow,
-  ResultStore,
   StudyInfo,
   StudyProgress,
-  TaskState,
   TaskStatus,
-} from './result-store.js';
+} from './read-model.js';
+import type { AttemptInfo, RegisterSummary, ResultStore, TaskState } from './result-store.js';
+import { SqliteReadModel } from './sqlite-read-model.js';
 
 export interface SqliteStoreOptions {
   /** How long a statement waits for another connection's lock. Unit: ms. @default 5000 */
@@ -82,11 +84,15 @@ function open(path: string, options: ResolvedSqliteStoreOptions): Database.Datab
   }
 }
 
-/** The SQLite result store. Only the coordinator process opens one for writing. */
-export class SqliteResultStore implements ResultStore {
+/**
+ * The SQLite result store: the core's write side, the JetStream dispatcher's ledger and the read
+ * model over one connection. Only the coordinator process opens one for writing.
+ */
+export class SqliteResultStore implements ResultStore, JetStreamLedger, ReadModel {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #stmts: ReturnType<typeof prepare>;
+  readonly #reads: SqliteReadModel;
   #closed = false;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -99,6 +105,7 @@ export class SqliteResultStore implements ResultStore {
       throw err;
     }
     this.#stmts = prepare(this.#db);
+    this.#reads = new SqliteReadModel(this.#db);
   }
 
   registerStudy(spec: StudySpec, tasks: readonly Task[]): RegisterSummary {
@@ -169,17 +176,6 @@ export class SqliteResultStore implements ResultStore {
     return rows.map((r) => JSON.parse(r.spec_json) as Task);
   }
 
-  markRunning(taskId: string): number {
-    const row = this.#stmts.markRunning.get({ id: taskId, stamp: now() }) as
-      { attempts: number } | undefined;
-    if (row === undefined) throw new StoreError(`markRunning: unknown or finished task ${taskId}`);
-    return row.attempts;
-  }
-
-  markPending(taskId: string, error?: string): void {
-    this.#stmts.markPending.run({ id: taskId, error: error ?? null, stamp: now() });
-  }
-
   recordOutcome(outcome: TaskOutcome, attempt: AttemptInfo): boolean {
     // Inside a caller's transaction (the collector's batch) a savepoint per result would only
     // add two statements: the caller's transaction already makes the writes atomic.
@@ -248,10 +244,6 @@ export class SqliteResultStore implements ResultStore {
     return row?.task_id;
   }
 
-  ensureTask(task: Task): void {
-    this.#stmts.insertTask.run(taskRow(task, now()));
-  }
-
   acceptsResult(study: string, taskId: string): boolean {
     return this.#stmts.acceptsResult.get({ study, id: taskId }) !== undefined;
   }
@@ -282,14 +274,6 @@ export class SqliteResultStore implements ResultStore {
     });
   }
 
-  deadLetters(study: string): StoredDeadLetter[] {
-    return this.#stmts.deadLetters.list.all({ study }) as StoredDeadLetter[];
-  }
-
-  deadLetterCount(study: string): number {
-    return (this.#stmts.deadLetters.count.get({ study }) as { n: number }).n;
-  }
-
   getTask(taskId: string): Task | undefined {
     const row = this.#stmts.getTask.get({ id: taskId }) as { spec_json: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.spec_json) as Task);
@@ -309,43 +293,43 @@ export class SqliteResultStore implements ResultStore {
   }
 
   progress(study: string): StudyProgress {
-    const rows = this.#stmts.progress.all({ study }) as Array<{ status: TaskStatus; n: number }>;
-    const counts = { pending: 0, running: 0, done: 0, failed: 0, diverged: 0 };
-    for (const row of rows) counts[row.status] = row.n;
-    const total = rows.reduce((sum, r) => sum + r.n, 0);
-    return { study, total, ...counts };
+    return this.#reads.progress(study);
   }
 
   hasStudy(study: string): boolean {
-    return this.#stmts.hasStudy.get({ study }) !== undefined;
+    return this.#reads.hasStudy(study);
   }
 
   studySpec(study: string): StudySpec | undefined {
-    const row = this.#stmts.studySpec.get({ study }) as { spec_json: string } | undefined;
-    if (row === undefined) return undefined;
-    // Specs stored before routing existed have none: every task goes to the default pool.
-    const spec = JSON.parse(row.spec_json) as Omit<StudySpec, 'routing'> & {
-      routing?: StudySpec['routing'];
-    };
-    return { ...spec, routing: spec.routing ?? [] };
+    return this.#reads.studySpec(study);
   }
 
   listStudies(): StudyInfo[] {
-    const rows = this.#stmts.listStudies.all() as Array<{
-      study: string;
-      created_at: string;
-      updated_at: string;
-    }>;
-    return rows.map((r) => ({
-      study: r.study,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-      progress: this.progress(r.study),
-    }));
+    return this.#reads.listStudies();
   }
 
   results(study: string): ResultRow[] {
-    return this.#stmts.results.all({ study }) as ResultRow[];
+    return this.#reads.results(study);
+  }
+
+  deadLetters(study: string): StoredDeadLetter[] {
+    return this.#reads.deadLetters(study);
+  }
+
+  deadLetterCount(study: string): number {
+    return this.#reads.deadLetterCount(study);
+  }
+
+  exportRows(study: string): ExportRows {
+    return this.#reads.exportRows(study);
+  }
+
+  studyData(study: string): StudyData {
+    return this.#reads.studyData(study);
+  }
+
+  predictions(taskIds: readonly string[]): Map<string, PredictionRecord> {
+    return this.#reads.predictions(taskIds);
   }
 
   close(): void {
@@ -377,7 +361,7 @@ function prepare(db: Database.Database) {
     acceptsResult: stmt(`SELECT 1 FROM tasks t WHERE t.task_id = @id AND (t.stream_seq IS NOT NULL
       OR EXISTS (SELECT 1 FROM study_tasks st WHERE st.study = @study AND st.task_id = t.task_id))`),
     taskState: stmt(
-      `SELECT status, attempts, stream_seq AS streamSeq FROM tasks WHERE task_id = @id`,
+      `SELECT status, attempts, stream_seq AS latestCopy FROM tasks WHERE task_id = @id`,
     ),
     studyKey: stmt(`SELECT study_key AS key FROM studies WHERE study = @study`),
     setStudyKey: stmt(`UPDATE studies SET study_key = @key WHERE study = @study`),
@@ -397,12 +381,6 @@ function prepare(db: Database.Database) {
       WHERE st.study = @study AND t.status NOT IN ('done', 'diverged') ORDER BY st.position`),
     openTasks: stmt(`SELECT t.spec_json FROM study_tasks st JOIN tasks t ON t.task_id = st.task_id
       WHERE st.study = @study AND t.status IN ('pending', 'running') ORDER BY st.position`),
-    markRunning:
-      stmt(`UPDATE tasks SET status = 'running', attempts = attempts + 1, updated_at = @stamp
-      WHERE task_id = @id AND status NOT IN ('done', 'diverged') RETURNING attempts`),
-    markPending:
-      stmt(`UPDATE tasks SET status = 'pending', error = coalesce(@error, error), updated_at = @stamp
-      WHERE task_id = @id AND status = 'running'`),
     markFailed: stmt(`UPDATE tasks SET status = 'failed', error = @error, updated_at = @stamp
       WHERE task_id = @id AND status NOT IN ('done', 'diverged')`),
     insertResult:
@@ -415,8 +393,11 @@ function prepare(db: Database.Database) {
       @curve, @worker, @stamp)`),
     finishTask: stmt(`UPDATE tasks SET status = @status, error = @error,
       attempts = max(attempts, @attempt), updated_at = @stamp WHERE task_id = @id`),
+    // A failed task starts again only with a newer attempt (an in-process retry of it); a late
+    // report of an older attempt leaves it failed.
     markStarted: stmt(`UPDATE tasks SET status = 'running', attempts = max(attempts, @attempt),
-      updated_at = @stamp WHERE task_id = @id AND status NOT IN ('done', 'diverged', 'failed')`),
+      updated_at = @stamp WHERE task_id = @id AND status NOT IN ('done', 'diverged')
+      AND (status <> 'failed' OR @attempt > attempts)`),
     noteAttemptFailed:
       stmt(`UPDATE tasks SET status = 'pending', attempts = max(attempts, @attempt),
       error = @error, updated_at = @stamp WHERE task_id = @id AND status NOT IN ('done', 'diverged', 'failed')`),
@@ -425,15 +406,5 @@ function prepare(db: Database.Database) {
       WHERE task_id = @id`),
     taskAtSeq: stmt(`SELECT task_id FROM tasks WHERE stream_seq = @seq
       AND status NOT IN ('done', 'diverged', 'failed')`),
-    progress: stmt(`SELECT t.status AS status, count(*) AS n FROM study_tasks st
-      JOIN tasks t ON t.task_id = st.task_id WHERE st.study = @study GROUP BY t.status`),
-    studySpec: stmt(`SELECT spec_json FROM studies WHERE study = @study`),
-    hasStudy: stmt(`SELECT 1 FROM studies WHERE study = @study`),
-    listStudies: stmt(`SELECT study, created_at, updated_at FROM studies ORDER BY created_at`),
-    // Spec order (study_tasks.position), so tables list targets as the user wrote them.
-    results: stmt(`SELECT t.target, t.target_params AS targetParams, t.kind, t.dim, t.width, t.seed,
-      coalesce(json_extract(t.spec_json, '$.train.mode'), 'direct') AS mode, t.status, r.l1_error AS l1Error, r.accuracy FROM study_tasks st
-      JOIN tasks t ON t.task_id = st.task_id LEFT JOIN results r ON r.task_id = t.task_id
-      WHERE st.study = @study ORDER BY st.position`),
   };
 }

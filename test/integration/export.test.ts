@@ -26,7 +26,7 @@ test('export - a failed task with a multi-line error stays one CSV record with e
   store.registerStudy(spec, tasks);
   const failing = tasks[0];
   assert.ok(failing !== undefined);
-  store.markRunning(failing.id);
+  store.markStarted(failing.id, 1);
   const error = 'Error: boom, "quoted"\n    at train (worker.js:1:2)\n    at run (worker.js:3:4)';
   store.recordFailure(failing.id, error);
   store.close();

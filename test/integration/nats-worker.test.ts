@@ -22,7 +22,7 @@ import { parseResultMessage, WIRE_VERSION } from '../../shared/wire/messages.js'
 import type { ResultMessage } from '../../shared/wire/messages.js';
 import { NatsWorker } from '../../worker/nats-worker.js';
 import type { NatsWorkerOptions } from '../../worker/nats-worker.js';
-import { FakeRunner } from '../helpers/gated-runner.js';
+import { FakeTaskRunner } from '../helpers/fake-runner.js';
 import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 
 const STUDY: StudyRef = { name: 'inproc', key: '0123456789abcdef' };
@@ -108,7 +108,7 @@ class Bench {
     }
   }
 
-  async worker(runner: FakeRunner, options: NatsWorkerOptions = {}): Promise<NatsWorker> {
+  async worker(runner: FakeTaskRunner, options: NatsWorkerOptions = {}): Promise<NatsWorker> {
     const worker = await NatsWorker.startWith(
       runner,
       { name: `w${this.workers.length}`, nats: { url: this.server.url }, ...options },
@@ -155,11 +155,11 @@ test(
     const b = await bench();
     const tasks = tasksOf(60);
     await b.publish(tasks);
-    const runners = [new FakeRunner(2, true), new FakeRunner(1, true)];
+    const runners = [new FakeTaskRunner(2), new FakeTaskRunner(1)];
     for (const runner of runners) await b.worker(runner, { prefetchPerThread: 2 });
     await waitFor('every outcome', () => b.outcomes().length >= tasks.length, 60_000);
     await waitFor('every ack', () => b.acks.length >= tasks.length, 30_000);
-    const runs = runners.flatMap((r) => r.runs).sort();
+    const runs = runners.flatMap((r) => r.calls).sort();
     assert.deepEqual(runs, tasks.map((t) => t.id).sort(), 'each task ran exactly once');
     assert.equal(new Set(b.outcomes().map((o) => o.taskId)).size, tasks.length);
     assert.ok(
@@ -181,24 +181,24 @@ test(
   async () => {
     const b = await bench();
     const tasks = tasksOf(3);
-    const runner = new FakeRunner(1, false);
+    const runner = new FakeTaskRunner(1, () => 'hold');
     const worker = await b.worker(runner, { prefetchPerThread: 2, graceMs: 30_000 });
     await b.publish(tasks);
-    await waitFor('one running, two held', () => runner.blocked.length === 1);
+    await waitFor('one running, two held', () => runner.held.length === 1);
     await waitFor('the prefetch', async () => (await b.consumer()).ackPending === 3);
     const closing = worker.close();
     // The two waiting tasks go back at once: another worker trains them long before the 60 s
     // ack wait, and before the first worker's training task ends.
-    const other = new FakeRunner(1, true);
+    const other = new FakeTaskRunner(1);
     await b.worker(other);
-    await waitFor('the hand-back', () => other.runs.length === 2, 20_000);
-    assert.equal(runner.release(runner.blocked[0] ?? ''), true);
+    await waitFor('the hand-back', () => other.calls.length === 2, 20_000);
+    assert.equal(runner.release(runner.held[0] ?? ''), true);
     await closing;
-    assert.equal(runner.runs.length, 1, 'prefetched tasks were not trained by the closing worker');
-    assert.equal(runner.closed, true);
+    assert.equal(runner.calls.length, 1, 'prefetched tasks were not trained by the closing worker');
+    assert.equal(runner.closeCalls, 1);
     await waitFor('three outcomes', () => b.outcomes().length === 3);
     assert.deepEqual(
-      [...runner.runs, ...other.runs].sort(),
+      [...runner.calls, ...other.calls].sort(),
       tasks.map((t) => t.id).sort(),
       'each task trained once, by one of the two workers',
     );
@@ -213,21 +213,21 @@ test(
   async () => {
     const b = await bench(1000);
     const tasks = tasksOf(2);
-    const runner = new FakeRunner(1, false);
+    const runner = new FakeTaskRunner(1, () => 'hold');
     await b.worker(runner, { prefetchPerThread: 1 });
     await b.publish(tasks);
-    await waitFor('one running', () => runner.blocked.length === 1);
+    await waitFor('one running', () => runner.held.length === 1);
     // Four ack waits with the second task held but not started.
     await sleep(4000);
     assert.equal((await b.consumer()).redelivered, 0, 'nothing was redelivered');
-    assert.equal(runner.release(runner.blocked[0] ?? ''), true);
-    await waitFor('the second task', () => runner.blocked.length === 1 && runner.runs.length === 2);
-    assert.equal(runner.release(runner.blocked[0] ?? ''), true);
+    assert.equal(runner.release(runner.held[0] ?? ''), true);
+    await waitFor('the second task', () => runner.held.length === 1 && runner.calls.length === 2);
+    assert.equal(runner.release(runner.held[0] ?? ''), true);
     await waitFor('both outcomes', () => b.outcomes().length === 2);
     assert.ok(
       b.results.every((r) => r.attempt === 1),
       'every report is of the first delivery',
     );
-    assert.deepEqual([...runner.runs].sort(), tasks.map((t) => t.id).sort());
+    assert.deepEqual([...runner.calls].sort(), tasks.map((t) => t.id).sort());
   },
 );

@@ -6,8 +6,8 @@ import type { CurveShape } from '../../coordinator/analysis/curve-shape.js';
 import { epsWidth } from '../../coordinator/analysis/eps-width.js';
 import type { EpsCurve } from '../../coordinator/analysis/eps-width.js';
 import { resolveAnalysisOptions } from '../../coordinator/analysis/options.js';
-import { fitLogLog } from '../../coordinator/analysis/stats.js';
-import type { LineFit } from '../../coordinator/analysis/stats.js';
+import { fitLogLog } from '../../shared/stats.js';
+import type { LineFit } from '../../shared/stats.js';
 import { ValidationError } from '../../shared/errors.js';
 
 const WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512, 1024];

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { bootstrapSlopeInterval } from '../../coordinator/analysis/bootstrap.js';
 import type { WidthSample } from '../../coordinator/analysis/bootstrap.js';
-import { fitLogLog, median, quantile } from '../../coordinator/analysis/stats.js';
+import { fitLogLog, median, quantile } from '../../shared/stats.js';
 import { deriveSeed, Rng } from '../../shared/random.js';
 
 const WIDTHS = [4, 8, 16, 32, 64, 128, 256, 512];

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { applyResult } from '../../coordinator/distributed/apply-result.js';
+import { applyResult } from '../../coordinator/apply-result.js';
+import { jetStreamAttemptRules } from '../../coordinator/distributed/result-collector.js';
 import { SqliteResultStore } from '../../coordinator/store/sqlite-store.js';
 import { RejectedResultError } from '../../shared/errors.js';
 import { expandStudy } from '../../shared/expand.js';
@@ -28,7 +29,7 @@ const [stranger] = expandStudy(
   }),
 );
 assert.ok(stranger !== undefined);
-const MAX_DELIVER = 3;
+const RULES = jetStreamAttemptRules(3);
 
 function setup() {
   const store = new SqliteResultStore(join(dir.path, `apply-${n++}.sqlite`));
@@ -65,7 +66,7 @@ test('apply result - the study key is drawn once and kept', () => {
 
 test('apply result - a final failure from an early attempt does not fail the task', () => {
   const { store, study } = setup();
-  const event = applyResult(store, study, MAX_DELIVER, failure(t0, 1, 10, true, study.key));
+  const event = applyResult(store, study, RULES, failure(t0, 1, 10, true, study.key));
   assert.equal(event?.type === 'attempt-failed' && event.final, false);
   assert.equal(store.taskState(t0.id)?.status, 'pending');
   store.close();
@@ -73,18 +74,12 @@ test('apply result - a final failure from an early attempt does not fail the tas
 
 test('apply result - a failure of an older copy or an overtaken attempt changes nothing', () => {
   const { store, study } = setup();
-  assert.equal(
-    applyResult(store, study, MAX_DELIVER, failure(t0, 3, 9, true, study.key)),
-    undefined,
-  );
+  assert.equal(applyResult(store, study, RULES, failure(t0, 3, 9, true, study.key)), undefined);
   store.markStarted(t0.id, 3);
-  assert.equal(
-    applyResult(store, study, MAX_DELIVER, failure(t0, 2, 10, false, study.key)),
-    undefined,
-  );
+  assert.equal(applyResult(store, study, RULES, failure(t0, 2, 10, false, study.key)), undefined);
   assert.equal(store.taskState(t0.id)?.status, 'running');
   // The last delivery of the latest copy: failed for good.
-  const final = applyResult(store, study, MAX_DELIVER, failure(t0, 3, 10, true, study.key));
+  const final = applyResult(store, study, RULES, failure(t0, 3, 10, true, study.key));
   assert.equal(final?.type === 'attempt-failed' && final.final, true);
   assert.equal(store.taskState(t0.id)?.status, 'failed');
   store.close();
@@ -93,10 +88,7 @@ test('apply result - a failure of an older copy or an overtaken attempt changes 
 test('apply result - a failure never overwrites a done task', () => {
   const { store, study } = setup();
   store.recordOutcome(doneOutcome(t1), { worker: 'w', attempt: 1 });
-  assert.equal(
-    applyResult(store, study, MAX_DELIVER, failure(t1, 3, 11, true, study.key)),
-    undefined,
-  );
+  assert.equal(applyResult(store, study, RULES, failure(t1, 3, 11, true, study.key)), undefined);
   assert.equal(store.taskState(t1.id)?.status, 'done');
   store.close();
 });
@@ -104,11 +96,11 @@ test('apply result - a failure never overwrites a done task', () => {
 test('apply result - results for other studies or unknown tasks are refused, no row added', () => {
   const { store, study } = setup();
   assert.throws(
-    () => applyResult(store, study, MAX_DELIVER, failure(t0, 3, 10, true, 'ffffffffffffffff')),
+    () => applyResult(store, study, RULES, failure(t0, 3, 10, true, 'ffffffffffffffff')),
     RejectedResultError,
   );
   assert.throws(
-    () => applyResult(store, study, MAX_DELIVER, failure(stranger, 1, 12, false, study.key)),
+    () => applyResult(store, study, RULES, failure(stranger, 1, 12, false, study.key)),
     RejectedResultError,
   );
   assert.equal(store.getTask(stranger.id), undefined);

@@ -35,14 +35,16 @@ test('store - a result is stored once and never overwritten', () => {
   store.registerStudy(spec, tasks);
   const [t0, t1] = tasks;
   assert.ok(t0 && t1);
-  assert.equal(store.markRunning(t0.id), 1);
+  store.markStarted(t0.id, 1);
+  assert.equal(store.taskState(t0.id)?.attempts, 1);
   assert.equal(store.recordOutcome(doneOutcome(t0, 0.5), { worker: 'w1' }), true);
   assert.equal(store.recordOutcome(doneOutcome(t0, 0.9), { worker: 'w2' }), false);
   assert.equal(store.recordFailure(t0.id, 'late failure'), false);
   const rows = store.results('s1').filter((r) => r.status === 'done');
   assert.equal(rows.length, 1);
   assert.equal(rows[0]?.l1Error, 0.5);
-  assert.throws(() => store.markRunning(t0.id), StoreError);
+  store.markStarted(t0.id, 2);
+  assert.equal(store.taskState(t0.id)?.status, 'done');
   store.recordOutcome(divergedOutcome(t1), { worker: 'w1' });
   assert.deepEqual(store.progress('s1'), {
     study: 's1',
@@ -62,9 +64,10 @@ test('store - attempts count up and failures keep their error text', () => {
   store.registerStudy(spec, tasks);
   const t = tasks[2];
   assert.ok(t);
-  assert.equal(store.markRunning(t.id), 1);
-  store.markPending(t.id, 'first error');
-  assert.equal(store.markRunning(t.id), 2);
+  store.markStarted(t.id, 1);
+  store.noteAttemptFailed(t.id, 1, 'first error');
+  assert.equal(store.taskState(t.id)?.status, 'pending');
+  store.markStarted(t.id, 2);
   assert.equal(store.recordFailure(t.id, 'boom'), true);
   const db = new Database(store.path, { readonly: true });
   const row = db
@@ -74,6 +77,11 @@ test('store - attempts count up and failures keep their error text', () => {
   assert.deepEqual(row, { status: 'failed', attempts: 2, error: 'boom' });
   // A failed task is retried by the next run.
   assert.ok(store.unfinishedTasks('s1').some((u) => u.id === t.id));
+  // A late report of an old attempt leaves it failed; a newer attempt starts it again.
+  store.markStarted(t.id, 2);
+  assert.equal(store.taskState(t.id)?.status, 'failed');
+  store.markStarted(t.id, 3);
+  assert.deepEqual(store.taskState(t.id), { status: 'running', attempts: 3, latestCopy: null });
   store.close();
 });
 

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { BackendUnavailableError, ValidationError } from '../../shared/errors.js';
 import { describeValue } from '../../shared/spec/fields.js';
+import { median } from '../../shared/stats.js';
 import {
   isBackendName,
   listInstalledBackends,
@@ -199,14 +200,6 @@ class BenchThread {
   close(): Promise<number> {
     return this.#worker.terminate();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? Number.NaN)
-    : ((sorted[mid - 1] ?? Number.NaN) + (sorted[mid] ?? Number.NaN)) / 2;
 }
 
 /**

@@ -1,4 +1,7 @@
-/** Order statistics and a log-log line fit: the arithmetic the convergence analysis rests on. */
+/**
+ * Order statistics and a log-log line fit: the arithmetic the convergence analysis, the width
+ * search, the dashboard and the benchmarks all rest on (one median, one quantile, one line fit).
+ */
 
 /**
  * The q-quantile of `values` by linear interpolation between order statistics (Hyndman & Fan
