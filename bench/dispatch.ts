@@ -1,17 +1,26 @@
 /**
- * Dispatch overhead of a distributed sweep on this machine: near-zero-work tasks (1 step, 1
- * training point, 16 evaluation points) through NATS JetStream, worker processes and SQLite.
- * Prints one JSON object: tasks per second end to end for a study published all at once, and the
- * latency from publish to stored result, both under that load and for tasks sent one at a time.
+ * Dispatch overhead of a distributed sweep on this machine: near-zero-work tasks (width 1, 1 step,
+ * 1 training point, 16 evaluation points) through NATS JetStream, worker processes and SQLite.
+ * Prints one JSON object:
+ * - tasks per second end to end for a study published all at once, and the latency from publish
+ *   to stored result, both under that load and for tasks sent one at a time;
+ * - the per-task cost of a local run (the same CLI, --threads 1) against the per-task cost per
+ *   worker thread of the distributed run, measured in this same invocation;
+ * - ingest: results already waiting in the result stream, stored by a timed `collect --once`.
  *
  *   npm run build && node dist/bench/dispatch.js [--tasks 1000] [--workers 2] [--single 20]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import Database from 'better-sqlite3';
-import { runCli, startCli } from '../test/helpers/cli.js';
+import { RESULT_STREAM, TASK_STREAM } from '../shared/nats/subjects.js';
+import { CPU_REPORT_PREFIX } from './cpu-report.js';
+import { lastJsonLine, runCli, startCli } from '../test/helpers/cli.js';
 import { TestNatsServer } from '../test/helpers/nats-server.js';
 
 const { values } = parseArgs({
@@ -27,11 +36,19 @@ const singleRuns = Number(values.single);
 
 const recipe = { train: { steps: 1, samples: 1 }, eval: { samples: 16, replicates: 2 } };
 
+interface Summary {
+  readonly wallMs: number;
+  readonly total: number;
+  readonly done: number;
+}
+
 function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i] ?? Number.NaN;
 }
+
+const round2 = (x: number): number => Number(x.toFixed(2));
 
 /** Publish-to-stored latencies (ms) of a study's tasks, from the timestamps the store keeps. */
 function latencies(db: string, study: string): number[] {
@@ -50,6 +67,65 @@ function latencies(db: string, study: string): number[] {
   }
 }
 
+/**
+ * A study of `count` near-zero tasks, written to `dir`: width 1 and one seed per task, since the
+ * references a task computes grow with its width (width 200 costs seconds, not milliseconds).
+ */
+function studyFile(dir: string, name: string, count: number, firstSeed = 0): string {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(
+    path,
+    JSON.stringify({
+      name,
+      grid: {
+        dims: [1],
+        widths: [1],
+        seeds: Array.from({ length: count }, (_, i) => firstSeed + i),
+        targets: ['sine'],
+      },
+      ...recipe,
+    }),
+  );
+  return path;
+}
+
+/** Makes a CLI process report its CPU time on exit (bench/cpu-report.ts). */
+const CPU_ENV = {
+  NODE_OPTIONS: `--import=${new URL('./cpu-report.js', import.meta.url).href}`,
+};
+
+/** Runs the CLI with --json; its summary and the CPU time (ms) the process used. */
+async function runJson(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ summary: Summary; cpuMs: number }> {
+  const out = await runCli([...args, '--json'], cwd, CPU_ENV);
+  if (out.code !== 0) throw new Error(`${args.join(' ')} failed: ${out.stderr}`);
+  const line = out.stderr.split('\n').find((l) => l.startsWith(CPU_REPORT_PREFIX));
+  return {
+    summary: lastJsonLine<Summary>(out.stdout),
+    cpuMs: Number(line?.slice(CPU_REPORT_PREFIX.length) ?? Number.NaN),
+  };
+}
+
+/** Waits until the workers have taken every task and the result stream stops growing. */
+async function waitForResults(url: string): Promise<number> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    let last = -1;
+    for (;;) {
+      const tasks = (await jsm.streams.info(TASK_STREAM)).state.messages;
+      const results = (await jsm.streams.info(RESULT_STREAM)).state.messages;
+      if (tasks === 0 && results === last) return results;
+      last = results;
+      await sleep(500);
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'widthsweep-bench-'));
 const server = await TestNatsServer.start();
 const workers = Array.from({ length: workerCount }, (_, i) =>
@@ -60,37 +136,38 @@ const workers = Array.from({ length: workerCount }, (_, i) =>
 );
 try {
   const db = join(dir, 'bench.sqlite');
-  const widths = Array.from({ length: Math.ceil(taskCount / 10) }, (_, i) => i + 1);
-  const spec = join(dir, 'batch.json');
-  writeFileSync(
-    spec,
-    JSON.stringify({
-      name: 'dispatch',
-      grid: { dims: [1], widths, seeds: [...Array(10).keys()], targets: ['sine'] },
-      ...recipe,
-    }),
-  );
+  const nats = ['--nats', server.url, '--db', db];
   // A warm-up study so worker threads and the streams exist before anything is timed.
-  const warm = join(dir, 'warm.json');
-  writeFileSync(
-    warm,
-    JSON.stringify({
-      name: 'warmup',
-      grid: { dims: [1], widths: [1], seeds: [0, 1, 2, 3], targets: ['sine'] },
-      ...recipe,
-    }),
+  await runCli(['run', studyFile(dir, 'warmup', 4, 3 * taskCount), ...nats], dir);
+
+  // The local run: the same CLI and runner, one thread, its own database.
+  const { summary: local, cpuMs: localCpuMs } = await runJson(
+    [
+      'run',
+      studyFile(dir, 'local', taskCount),
+      '--db',
+      join(dir, 'local.sqlite'),
+      '--threads',
+      '1',
+    ],
+    dir,
   );
-  await runCli(['run', warm, '--nats', server.url, '--db', db], dir);
 
   const started = performance.now();
-  const batch = await runCli(['run', spec, '--nats', server.url, '--db', db, '--json'], dir);
+  const { summary } = await runJson(['run', studyFile(dir, 'dispatch', taskCount), ...nats], dir);
   const batchWallMs = performance.now() - started;
-  if (batch.code !== 0) throw new Error(`batch run failed: ${batch.stderr}`);
-  const summary = JSON.parse(batch.stdout.trim().split('\n').pop() ?? '{}') as {
-    wallMs: number;
-    total: number;
-  };
   const loaded = latencies(db, 'dispatch');
+
+  // Ingest: the workers drain a detached study while no coordinator collects, then one
+  // `collect --once` stores every waiting result.
+  await runCli(['run', studyFile(dir, 'ingest', taskCount, taskCount), ...nats, '--detach'], dir);
+  const waitingMessages = await waitForResults(server.url);
+  const ingestStarted = performance.now();
+  const { summary: ingest, cpuMs: ingestCpuMs } = await runJson(
+    ['collect', 'ingest', ...nats, '--once'],
+    dir,
+  );
+  const ingestProcessMs = performance.now() - ingestStarted;
 
   const single: number[] = [];
   for (let i = 0; i < singleRuns; i++) {
@@ -99,16 +176,18 @@ try {
       one,
       JSON.stringify({
         name: `one-${i}`,
-        grid: { dims: [1], widths: [1], seeds: [1000 + i], targets: ['sine'] },
+        grid: { dims: [1], widths: [1], seeds: [2 * taskCount + i], targets: ['sine'] },
         ...recipe,
       }),
     );
-    const out = await runCli(['run', one, '--nats', server.url, '--db', db], dir);
+    const out = await runCli(['run', one, ...nats], dir);
     if (out.code !== 0) throw new Error(`single run failed: ${out.stderr}`);
     single.push(...latencies(db, `one-${i}`));
   }
   single.sort((a, b) => a - b);
 
+  const localMsPerTask = local.wallMs / local.total;
+  const distributedMsPerTask = (summary.wallMs * workerCount) / summary.total;
   process.stdout.write(
     `${JSON.stringify({
       bench: 'dispatch',
@@ -123,6 +202,23 @@ try {
       coordinator_wall_ms: Math.round(summary.wallMs),
       process_wall_ms: Math.round(batchWallMs),
       tasks_per_second: Number(((summary.total * 1000) / summary.wallMs).toFixed(1)),
+      per_task_ms: {
+        local_1_thread: round2(localMsPerTask),
+        local_cpu_per_task: round2(localCpuMs / local.total),
+        distributed_per_worker_thread: round2(distributedMsPerTask),
+        overhead: round2(distributedMsPerTask - localMsPerTask),
+      },
+      ingest: {
+        results: ingest.done,
+        messages: waitingMessages,
+        coordinator_wall_ms: Math.round(ingest.wallMs),
+        process_wall_ms: Math.round(ingestProcessMs),
+        results_per_second: Math.round((ingest.done * 1000) / ingest.wallMs),
+        // The whole collect process (start-up included) per CPU second it used: the figure
+        // that other load on the machine changes least.
+        process_cpu_ms: ingestCpuMs,
+        results_per_cpu_second: Math.round((ingest.done * 1000) / ingestCpuMs),
+      },
       loaded_latency_ms: {
         p50: Math.round(quantile(loaded, 0.5)),
         p99: Math.round(quantile(loaded, 0.99)),

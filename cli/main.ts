@@ -11,13 +11,19 @@ import { registerServeCommand } from './serve-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { INTERRUPTED_EXIT_CODE } from './sweep-session.js';
 import { registerWorkerCommand } from './worker-command.js';
+import type { WorkerCommandHooks } from './worker-command.js';
+
+/** Seams for entries other than bin/widthsweep.js (test-only fault injection). */
+export interface CliHooks {
+  readonly worker?: WorkerCommandHooks;
+}
 
 /** Exit codes: 0 success, 1 runtime failure, 2 bad input (spec, flags, query). */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
 
-export function buildProgram(setExitCode: (code: number) => void): Command {
+export function buildProgram(setExitCode: (code: number) => void, hooks: CliHooks = {}): Command {
   const program = new Command('widthsweep')
     .description(
       'measure how the L1 error of one-hidden-layer ReLU / softmax networks falls with width',
@@ -27,7 +33,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .exitOverride();
   registerRunCommand(program, setExitCode);
   registerCollectCommand(program, setExitCode);
-  registerWorkerCommand(program);
+  registerWorkerCommand(program, hooks.worker);
   registerStatusCommand(program);
   registerQueryCommand(program);
   registerExportCommand(program);
@@ -40,11 +46,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 }
 
 /** Runs the CLI and returns the process exit code; never calls process.exit itself. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], hooks: CliHooks = {}): Promise<number> {
   let code = EXIT_OK;
   const program = buildProgram((c) => {
     code = c;
-  });
+  }, hooks);
   try {
     await program.parseAsync([...argv]);
     return code;

@@ -15,7 +15,12 @@ export class ProgressReporter {
   readonly #stream: NodeJS.WriteStream;
   readonly #tty: boolean;
   #bar: cliProgress.SingleBar | undefined;
-  #total = 0;
+  /**
+   * Tasks the current round trains; undefined until its `start` event. A coordinator may store
+   * results before it knows that (`collect` first stores what waited in the stream), and those
+   * are counted without a total or an ETA.
+   */
+  #total: number | undefined;
   #finished = 0;
   #failed = 0;
   #started = 0;
@@ -51,6 +56,10 @@ export class ProgressReporter {
     // A width search starts one run per round: each round counts from zero.
     this.#bar?.stop();
     this.#bar = undefined;
+    const backlog = this.#finished + this.#failed;
+    if (this.#total === undefined && backlog > 0) {
+      this.#log(`stored ${backlog} result(s) that were waiting (${this.#failed} failed)`);
+    }
     this.#total = event.queued;
     this.#finished = 0;
     this.#failed = 0;
@@ -70,11 +79,12 @@ export class ProgressReporter {
         },
         cliProgress.Presets.shades_classic,
       );
-      this.#bar.start(this.#total, 0, { failed: 0, rate: '0.00' });
+      this.#bar.start(event.queued, 0, { failed: 0, rate: '0.00' });
     }
   }
 
   #tick(): void {
+    if (this.#total === undefined) return this.#tickBacklog();
     const count = this.#finished + this.#failed;
     const elapsedMs = performance.now() - this.#started;
     const rate = elapsedMs > 0 ? (count * 1000) / elapsedMs : 0;
@@ -85,9 +95,22 @@ export class ProgressReporter {
     const now = performance.now();
     if (now - this.#lastLine < PLAIN_INTERVAL_MS && count < this.#total) return;
     this.#lastLine = now;
-    const etaMs = rate > 0 ? ((this.#total - count) / rate) * 1000 : Number.NaN;
+    // More results than queued tasks (a task retried elsewhere reports twice) is done, not late.
+    const etaMs = rate > 0 ? (Math.max(0, this.#total - count) / rate) * 1000 : Number.NaN;
     this.#stream.write(
       `progress ${count}/${this.#total} (${this.#failed} failed), ${rate.toFixed(2)} tasks/s, elapsed ${formatDuration(elapsedMs)}, ETA ${formatDuration(etaMs)}\n`,
+    );
+  }
+
+  /** Results stored before the round started: a plain count every few seconds, never a bar. */
+  #tickBacklog(): void {
+    const now = performance.now();
+    if (this.#started === 0) this.#started = now;
+    if (now - this.#lastLine < PLAIN_INTERVAL_MS) return;
+    this.#lastLine = now;
+    const count = this.#finished + this.#failed;
+    this.#log(
+      `stored ${count} result(s) that were waiting (${this.#failed} failed), elapsed ${formatDuration(now - this.#started)}`,
     );
   }
 

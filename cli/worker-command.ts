@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { MetricsServer } from '../worker/metrics-server.js';
-import { NatsWorker } from '../worker/nats-worker.js';
+import { NatsWorker, resolveNatsWorkerOptions } from '../worker/nats-worker.js';
+import type { NatsWorkerOptions } from '../worker/nats-worker.js';
+import { createTaskRunner } from '../worker/runner.js';
+import type { TaskRunner } from '../shared/task-runner.js';
 import { WorkerMetrics } from '../worker/worker-metrics.js';
 import type { BackendName } from '../worker/backends.js';
 import { backendOption, parseThreads } from './arguments.js';
@@ -25,7 +28,16 @@ function parsePort(value: string): number {
   return n;
 }
 
-export function registerWorkerCommand(program: Command): void {
+/** What a caller other than bin/widthsweep.js may change about the worker command. */
+export interface WorkerCommandHooks {
+  /**
+   * Wraps the runner the worker trains with; the seam test/helpers/faulty-worker-main.ts uses
+   * to make chosen tasks fail. @default none
+   */
+  readonly wrapRunner?: (runner: TaskRunner) => TaskRunner;
+}
+
+export function registerWorkerCommand(program: Command, hooks: WorkerCommandHooks = {}): void {
   const command = program
     .command('worker')
     .description(
@@ -64,17 +76,20 @@ export function registerWorkerCommand(program: Command): void {
       if (server !== undefined) {
         process.stderr.write(`metrics and health on port ${server.port} (/metrics, /healthz)\n`);
       }
-      const worker = await NatsWorker.start({
+      const options: NatsWorkerOptions = {
         ...(flags.name === undefined ? {} : { name: flags.name }),
         ...(metrics === undefined ? {} : { onTaskSettled: metrics.observeTask }),
         pool: flags.pool,
         graceMs: flags.grace * 1000,
         nats: natsOptionsFrom(flags),
-        runner: {
-          backend: flags.backend,
-          ...(flags.threads === undefined ? {} : { threads: flags.threads }),
-        },
+      };
+      // Checked before any thread starts, as start() would.
+      resolveNatsWorkerOptions(options);
+      const runner = await createTaskRunner({
+        backend: flags.backend,
+        ...(flags.threads === undefined ? {} : { threads: flags.threads }),
       });
+      const worker = await NatsWorker.startWith(hooks.wrapRunner?.(runner) ?? runner, options);
       metrics?.attach(worker);
       let signalled = false;
       const stop = (signal: NodeJS.Signals): void => {

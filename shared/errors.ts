@@ -138,6 +138,23 @@ export class StoreError extends WidthsweepError {
   }
 }
 
+/**
+ * Another coordinator holds the database's writer lock and this process cannot tell that it is
+ * gone: it is alive on this host, or it runs on `host`, another machine sharing the file system.
+ */
+export class WriterLockHeldError extends StoreError {
+  readonly lockPath: string;
+  readonly host: string;
+  readonly pid: number;
+  constructor(lockPath: string, host: string, pid: number, message: string) {
+    super(message);
+    this.name = 'WriterLockHeldError';
+    this.lockPath = lockPath;
+    this.host = host;
+    this.pid = pid;
+  }
+}
+
 /** A long-lived component was used in a lifecycle state that forbids it (e.g. after close()). */
 export class LifecycleError extends WidthsweepError {
   readonly state: string;

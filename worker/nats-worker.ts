@@ -8,7 +8,6 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import {
   describeError,
   TaskCancelledError,
-  TaskFailedError,
   UnsupportedTaskError,
   ValidationError,
   WireFormatError,
@@ -17,7 +16,10 @@ import { createLogger } from '../shared/log.js';
 import type { Logger } from '../shared/log.js';
 import { connectNats, drainOrClose } from '../shared/nats/connect.js';
 import { resolveNatsConnectionOptions } from '../shared/nats/connection-options.js';
-import type { NatsConnectionOptions } from '../shared/nats/connection-options.js';
+import type {
+  NatsConnectionOptions,
+  ResolvedNatsConnectionOptions,
+} from '../shared/nats/connection-options.js';
 import { publishWithRetry } from '../shared/nats/publish.js';
 import {
   DEFAULT_POOL,
@@ -40,10 +42,15 @@ import type { Task } from '../shared/task.js';
 import { encodeWire } from '../shared/wire/json.js';
 import { parseTaskMessage, WIRE_VERSION } from '../shared/wire/messages.js';
 import type { ResultMessage } from '../shared/wire/messages.js';
+import type { TaskOutcome } from '../shared/result.js';
 import { createTaskRunner } from './runner.js';
 import type { TaskRunnerOptions } from './runner.js';
 import type { TaskRunner } from '../shared/task-runner.js';
+import { RunSlots } from './run-slots.js';
 import { WorkerRegistry } from './worker-registry.js';
+
+/** The fields every report about one delivery of a task carries. */
+type ResultBase = Omit<Extract<ResultMessage, { type: 'started' }>, 'type'>;
 
 export interface NatsWorkerOptions {
   /** Shown in `status` and recorded with each result. @default `<hostname>:<pid>` */
@@ -61,18 +68,21 @@ export interface NatsWorkerOptions {
    * lowers --ack-wait is followed within this time. Unit: ms. @default 2000
    */
   configRefreshMs?: number;
-  nats?: NatsConnectionOptions;
-  runner?: TaskRunnerOptions;
   /**
-   * Fault injection for recovery drills and tests: tasks with these grid seeds throw instead
-   * of training. @default from WIDTHSWEEP_FAIL_SEEDS (comma-separated), else none
+   * Tasks pulled ahead per thread while the others train, so a thread that finishes never waits
+   * for a pull round trip. Each one is kept alive (working()) from delivery, so its ack wait
+   * cannot run out while it waits; close() hands them back at once. 0 pulls only for a free
+   * thread. Unit: tasks per thread. @default 1
    */
-  failSeeds?: readonly number[];
+  prefetchPerThread?: number;
+  nats?: NatsConnectionOptions;
+  /** How start() builds the runner; startWith() takes one built already. */
+  runner?: TaskRunnerOptions;
   /** Called once per task that ends on this worker, e.g. to feed a duration histogram. */
   onTaskSettled?: (settled: TaskSettled) => void;
 }
 
-/** How one task ended on this worker and how long it took from receipt. */
+/** How one task ended on this worker and how long it took from the start of its training. */
 export interface TaskSettled {
   readonly outcome: 'done' | 'failed' | 'handed_back';
   /** Unit: seconds. */
@@ -86,14 +96,11 @@ export interface ResolvedNatsWorkerOptions {
   readonly heartbeatMs: number;
   readonly pullExpiresMs: number;
   readonly configRefreshMs: number;
-  readonly failSeeds: ReadonlySet<number>;
+  readonly prefetchPerThread: number;
   readonly onTaskSettled: ((settled: TaskSettled) => void) | undefined;
 }
 
-export function resolveNatsWorkerOptions(
-  o: NatsWorkerOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
-): ResolvedNatsWorkerOptions {
+export function resolveNatsWorkerOptions(o: NatsWorkerOptions = {}): ResolvedNatsWorkerOptions {
   const pool = o.pool ?? DEFAULT_POOL;
   if (!POOL_PATTERN.test(pool)) {
     throw new ValidationError(
@@ -108,12 +115,13 @@ export function resolveNatsWorkerOptions(
       throw new ValidationError(field, `expected a non-negative number, got ${v}`);
     return v;
   };
-  const failSeeds =
-    o.failSeeds ??
-    (env.WIDTHSWEEP_FAIL_SEEDS ?? '')
-      .split(',')
-      .filter((s) => s.trim() !== '')
-      .map(Number);
+  const prefetch = o.prefetchPerThread ?? 1;
+  if (!Number.isInteger(prefetch) || prefetch < 0 || prefetch > 16) {
+    throw new ValidationError(
+      'prefetchPerThread',
+      `expected an integer from 0 to 16, got ${prefetch}`,
+    );
+  }
   return {
     name,
     pool,
@@ -121,7 +129,7 @@ export function resolveNatsWorkerOptions(
     heartbeatMs: nonNegative('heartbeatMs', o.heartbeatMs ?? 5000),
     pullExpiresMs: nonNegative('pullExpiresMs', o.pullExpiresMs ?? 5000),
     configRefreshMs: Math.max(100, nonNegative('configRefreshMs', o.configRefreshMs ?? 2000)),
-    failSeeds: new Set(failSeeds),
+    prefetchPerThread: prefetch,
     onTaskSettled: o.onTaskSettled,
   };
 }
@@ -135,10 +143,12 @@ export interface WorkerStats {
 }
 
 /**
- * A worker node: pulls tasks from its pool's JetStream consumer, at most one per free thread
- * (the ack-wait clock starts at delivery, so nothing is prefetched), trains them on its runner
- * off the NATS thread, publishes each result before acking its task, and hands back what it
- * holds when closed.
+ * A worker node: pulls tasks from its pool's JetStream consumer, one per thread plus
+ * prefetchPerThread ahead (kept alive from delivery, since the ack-wait clock starts then),
+ * trains them on its runner off the NATS thread, and hands back what it holds when closed.
+ * Nothing waits on a round trip between two tasks: the `started` report is not awaited, and a
+ * thread takes its next task while the last result's publish is acknowledged; the task message
+ * is acked only once the server has stored its result.
  */
 export class NatsWorker {
   readonly options: ResolvedNatsWorkerOptions;
@@ -147,7 +157,9 @@ export class NatsWorker {
   readonly #runner: TaskRunner;
   readonly #log: Logger;
   readonly #abort = new AbortController();
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Every task message held, from delivery until it is acked or handed back. */
+  readonly #held = new Set<Promise<void>>();
+  readonly #slots: RunSlots;
   #registry: WorkerRegistry | undefined;
   #state: WorkerState = 'starting';
   #done = 0;
@@ -171,19 +183,39 @@ export class NatsWorker {
     this.#nc = nc;
     this.#js = jetstream(nc);
     this.#runner = runner;
+    this.#slots = new RunSlots(runner.threads);
     this.options = options;
     this.#log = log;
   }
 
   /** Connects, makes sure the streams and the pool's consumer exist, and starts pulling. */
   static async start(options: NatsWorkerOptions = {}, log?: Logger): Promise<NatsWorker> {
-    const resolved = resolveNatsWorkerOptions(options);
+    resolveNatsWorkerOptions(options);
+    return NatsWorker.startWith(await createTaskRunner(options.runner ?? {}), options, log);
+  }
+
+  /**
+   * start() with a runner built by the caller (a wrapped or fake one): the worker owns it from
+   * here and closes it, also when starting fails. `options.runner` is ignored.
+   */
+  static async startWith(
+    runner: TaskRunner,
+    options: NatsWorkerOptions = {},
+    log?: Logger,
+  ): Promise<NatsWorker> {
+    let resolved: ResolvedNatsWorkerOptions;
+    let natsOptions: ResolvedNatsConnectionOptions;
+    try {
+      resolved = resolveNatsWorkerOptions(options);
+      natsOptions = resolveNatsConnectionOptions({
+        name: `widthsweep-worker ${resolved.name}`,
+        ...options.nats,
+      });
+    } catch (err) {
+      await runner.close();
+      throw err;
+    }
     const logger = log ?? createLogger(`worker ${resolved.name}`);
-    const natsOptions = resolveNatsConnectionOptions({
-      name: `widthsweep-worker ${resolved.name}`,
-      ...options.nats,
-    });
-    const runner = await createTaskRunner(options.runner ?? {});
     let nc: NatsConnection;
     try {
       nc = await connectNats(natsOptions);
@@ -215,7 +247,7 @@ export class NatsWorker {
   }
 
   get stats(): WorkerStats {
-    return { tasksDone: this.#done, tasksFailed: this.#failed, inFlight: this.#inFlight.size };
+    return { tasksDone: this.#done, tasksFailed: this.#failed, inFlight: this.#slots.busy };
   }
 
   /** Resolves when the worker has stopped, by close() or because its connection closed. */
@@ -301,10 +333,15 @@ export class NatsWorker {
     this.#registry?.rebind(await openWorkerBucket(this.#nc, resolveReplicas(this.#nc)));
   }
 
+  /** Tasks held at most: one training per thread, prefetchPerThread waiting per thread. */
+  get #maxHeld(): number {
+    return this.#runner.threads * (1 + this.options.prefetchPerThread);
+  }
+
   async #pull(): Promise<void> {
     let lastWarning = 0;
     while (this.#state === 'running') {
-      while (this.#inFlight.size >= this.#runner.threads && this.#state === 'running') {
+      while (this.#held.size >= this.#maxHeld && this.#state === 'running') {
         await new Promise<void>((resolve) => (this.#wake = resolve));
       }
       if (this.#state !== 'running') break;
@@ -330,10 +367,10 @@ export class NatsWorker {
         break;
       }
       const handled = this.#handle(msg).finally(() => {
-        this.#inFlight.delete(handled);
+        this.#held.delete(handled);
         this.#wake?.();
       });
-      this.#inFlight.add(handled);
+      this.#held.add(handled);
     }
   }
 
@@ -391,71 +428,110 @@ export class NatsWorker {
       msg.nak(60_000);
       return;
     }
-    const attempt = msg.info.deliveryCount;
-    const receivedAt = performance.now();
-    const base = {
+    const base: ResultBase = {
       v: WIRE_VERSION,
       study,
       studyKey,
       taskId: task.id,
       worker: this.options.name,
-      attempt,
+      attempt: msg.info.deliveryCount,
       taskSeq: msg.info.streamSequence,
-    } as const;
+    };
+    // Kept alive from delivery: a prefetched task may wait for a thread longer than the ack wait.
     const stopKeepAlive = this.#keepAlive(msg);
     try {
-      await this.#publish({ type: 'started', ...base }, 'started', 10_000).catch((err: unknown) =>
-        this.#log.warn(`could not report the start of ${task.id}: ${describeError(err)}`),
-      );
-      this.#checkCapability(task);
-      if (this.options.failSeeds.has(task.seed)) {
-        throw new TaskFailedError(
-          task.id,
-          `injected failure for seed ${task.seed} (WIDTHSWEEP_FAIL_SEEDS)`,
-        );
-      }
-      const outcome = await this.#runner.run(task, this.#abort.signal);
-      try {
-        await this.#publish({ type: 'outcome', ...base, outcome, task }, 'outcome', 120_000);
-      } catch (err) {
-        // Without a stored result the task must not be acked: its next delivery trains it again.
-        this.#log.warn(
-          `could not publish the result of ${task.id}; it will be redelivered: ${describeError(err)}`,
-        );
-        return;
-      }
-      this.#done++;
-      this.#settled('done', receivedAt);
-      await msg.ackAck().catch(() => false);
-    } catch (err) {
-      if (err instanceof TaskCancelledError || this.#abort.signal.aborted) {
-        this.#settled('handed_back', receivedAt);
+      if (!(await this.#slots.acquire())) {
+        // Closing before a thread was free: hand it back untouched.
+        this.#settled('handed_back', performance.now());
         msg.nak();
         return;
       }
-      this.#failed++;
-      this.#settled('failed', receivedAt);
-      const final =
-        err instanceof UnsupportedTaskError ||
-        (this.#maxDeliver > 0 && attempt >= this.#maxDeliver);
-      const error = describeError(err);
-      this.#log.warn(
-        `task ${task.id} attempt ${attempt} failed${final ? ' for good' : ''}: ${error}`,
-      );
+      const startedAt = performance.now();
+      let outcome: TaskOutcome | undefined;
+      let failure: unknown;
       try {
-        await this.#publish(
-          { type: 'attempt-failed', ...base, task, error, final },
-          'failed',
-          60_000,
-        );
-      } catch (publishErr) {
-        this.#log.warn(`could not report the failure of ${task.id}: ${describeError(publishErr)}`);
+        outcome = await this.#train(task, base);
+      } catch (err) {
+        failure = err;
+      } finally {
+        // Free the thread before this result's round trips: the next task trains meanwhile.
+        this.#slots.release();
       }
-      if (final) msg.ack();
-      else msg.nak(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
+      if (outcome !== undefined) await this.#finish(msg, task, base, outcome, startedAt);
+      else await this.#fail(msg, task, base, failure, startedAt);
     } finally {
       stopKeepAlive();
     }
+  }
+
+  /** Reports the start without waiting for its ack, checks the task can run here, trains it. */
+  async #train(task: Task, base: ResultBase): Promise<TaskOutcome> {
+    this.#publish({ type: 'started', ...base }, 'started', 10_000).catch((err: unknown) =>
+      this.#log.warn(`could not report the start of ${task.id}: ${describeError(err)}`),
+    );
+    this.#checkCapability(task);
+    return this.#runner.run(task, this.#abort.signal);
+  }
+
+  /**
+   * Publishes the outcome and waits for the server to have stored it; only then acks the task
+   * (without waiting for that ack's reply: a lost ack redelivers the task, whose second result
+   * the store ignores). A result that cannot be published leaves the task unacked.
+   */
+  async #finish(
+    msg: JsMsg,
+    task: Task,
+    base: ResultBase,
+    outcome: TaskOutcome,
+    startedAt: number,
+  ): Promise<void> {
+    try {
+      await this.#publish({ type: 'outcome', ...base, outcome, task }, 'outcome', 120_000);
+    } catch (err) {
+      // Without a stored result the task must not be acked: its next delivery trains it again.
+      this.#log.warn(
+        `could not publish the result of ${task.id}; it will be redelivered: ${describeError(err)}`,
+      );
+      return;
+    }
+    this.#done++;
+    this.#settled('done', startedAt);
+    msg.ack();
+  }
+
+  /** A cancelled task is handed back; a failed one is reported, then retried or given up. */
+  async #fail(
+    msg: JsMsg,
+    task: Task,
+    base: ResultBase,
+    err: unknown,
+    startedAt: number,
+  ): Promise<void> {
+    if (err instanceof TaskCancelledError || this.#abort.signal.aborted) {
+      this.#settled('handed_back', startedAt);
+      msg.nak();
+      return;
+    }
+    this.#failed++;
+    this.#settled('failed', startedAt);
+    const attempt = base.attempt;
+    const final =
+      err instanceof UnsupportedTaskError || (this.#maxDeliver > 0 && attempt >= this.#maxDeliver);
+    const error = describeError(err);
+    this.#log.warn(
+      `task ${task.id} attempt ${attempt} failed${final ? ' for good' : ''}: ${error}`,
+    );
+    try {
+      await this.#publish(
+        { type: 'attempt-failed', ...base, task, error, final },
+        'failed',
+        60_000,
+      );
+    } catch (publishErr) {
+      this.#log.warn(`could not report the failure of ${task.id}: ${describeError(publishErr)}`);
+    }
+    if (final) msg.ack();
+    else msg.nak(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
   }
 
   /** Refuses, for good, a task this worker's backend cannot train (shared/capabilities.ts). */
@@ -471,17 +547,17 @@ export class NatsWorker {
     );
   }
 
-  #settled(outcome: TaskSettled['outcome'], receivedAt: number): void {
+  #settled(outcome: TaskSettled['outcome'], startedAt: number): void {
     try {
-      this.options.onTaskSettled?.({ outcome, seconds: (performance.now() - receivedAt) / 1000 });
+      this.options.onTaskSettled?.({ outcome, seconds: (performance.now() - startedAt) / 1000 });
     } catch (err) {
       this.#log.warn(`onTaskSettled threw: ${describeError(err)}`);
     }
   }
 
   /**
-   * Idempotent. Stops pulling, lets in-flight tasks finish for up to graceMs, hands back the
-   * rest (nak), closes the thread pool, leaves the live-worker list and drains the connection.
+   * Idempotent. Stops pulling, hands back the prefetched tasks no thread has started, lets
+   * training tasks finish for up to graceMs, hands back the rest (nak), closes the thread pool, leaves the live-worker list and drains the connection.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -491,6 +567,8 @@ export class NatsWorker {
   async #close(): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopping';
+    // Prefetched tasks go back now, not after the grace: another worker can take them at once.
+    this.#slots.close();
     clearInterval(this.#configTimer);
     this.#wake?.();
     const steps: CleanupStep[] = [
@@ -498,7 +576,7 @@ export class NatsWorker {
       [
         'finish or hand back in-flight tasks',
         async () => {
-          const all = Promise.allSettled([...this.#inFlight]);
+          const all = Promise.allSettled([...this.#held]);
           const timer = setTimeout(() => this.#abort.abort(), this.options.graceMs);
           await all;
           clearTimeout(timer);

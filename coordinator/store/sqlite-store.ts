@@ -177,48 +177,54 @@ export class SqliteResultStore implements ResultStore, JetStreamLedger, ReadMode
   }
 
   recordOutcome(outcome: TaskOutcome, attempt: AttemptInfo): boolean {
+    // Inside a caller's transaction (the collector's batch) a savepoint per result would only
+    // add two statements: the caller's transaction already makes the writes atomic.
+    return this.#db.inTransaction
+      ? this.#recordOutcome(outcome, attempt)
+      : this.#db.transaction(() => this.#recordOutcome(outcome, attempt))();
+  }
+
+  #recordOutcome(outcome: TaskOutcome, attempt: AttemptInfo): boolean {
     const s = this.#stmts;
-    return this.#db.transaction(() => {
-      const stamp = now();
-      const m = outcome.type === 'done' ? outcome.metrics : undefined;
-      const tm = outcome.type === 'done' ? outcome.trainMetrics : undefined;
-      const inserted = s.insertResult.run({
-        id: outcome.taskId,
-        outcome: outcome.type,
-        l1: num(m?.l1Error),
-        l1se: num(m?.l1Stderr),
-        l2: num(m?.l2Error),
-        max: num(m?.maxError),
-        acc: num(m?.accuracy),
-        sharp: num(m?.sharpenedL1),
-        mis: num(m?.misclassified),
-        points: m?.evalPoints ?? null,
-        trainL1: num(tm?.l1Error),
-        trainL2: num(tm?.l2Error),
-        trainMax: num(tm?.maxError),
-        trainPoints: tm?.points ?? null,
-        loss: num(outcome.train.trainLoss),
-        steps: outcome.train.steps,
-        trainMs: outcome.train.trainMs,
-        wallMs: outcome.wallMs,
-        backend: outcome.train.backend,
-        optimizer: outcome.train.optimizer ?? null,
-        versions: JSON.stringify(outcome.train.versions),
-        curve: JSON.stringify(outcome.train.lossCurve.map(([st, l]) => [st, num(l)])),
-        worker: attempt.worker,
-        stamp,
-      });
-      if (inserted.changes === 0) return false;
-      s.finishTask.run({
-        id: outcome.taskId,
-        status: outcome.type,
-        error: outcome.type === 'diverged' ? outcome.reason : null,
-        attempt: attempt.attempt ?? 0,
-        stamp,
-      });
-      storeOutcomeExtras(s.extras, outcome);
-      return true;
-    })();
+    const stamp = now();
+    const m = outcome.type === 'done' ? outcome.metrics : undefined;
+    const tm = outcome.type === 'done' ? outcome.trainMetrics : undefined;
+    const inserted = s.insertResult.run({
+      id: outcome.taskId,
+      outcome: outcome.type,
+      l1: num(m?.l1Error),
+      l1se: num(m?.l1Stderr),
+      l2: num(m?.l2Error),
+      max: num(m?.maxError),
+      acc: num(m?.accuracy),
+      sharp: num(m?.sharpenedL1),
+      mis: num(m?.misclassified),
+      points: m?.evalPoints ?? null,
+      trainL1: num(tm?.l1Error),
+      trainL2: num(tm?.l2Error),
+      trainMax: num(tm?.maxError),
+      trainPoints: tm?.points ?? null,
+      loss: num(outcome.train.trainLoss),
+      steps: outcome.train.steps,
+      trainMs: outcome.train.trainMs,
+      wallMs: outcome.wallMs,
+      backend: outcome.train.backend,
+      optimizer: outcome.train.optimizer ?? null,
+      versions: JSON.stringify(outcome.train.versions),
+      curve: JSON.stringify(outcome.train.lossCurve.map(([st, l]) => [st, num(l)])),
+      worker: attempt.worker,
+      stamp,
+    });
+    if (inserted.changes === 0) return false;
+    s.finishTask.run({
+      id: outcome.taskId,
+      status: outcome.type,
+      error: outcome.type === 'diverged' ? outcome.reason : null,
+      attempt: attempt.attempt ?? 0,
+      stamp,
+    });
+    storeOutcomeExtras(s.extras, outcome);
+    return true;
   }
 
   markStarted(taskId: string, attempt: number): void {

@@ -11,13 +11,21 @@ export function encodeWire(value: unknown): Uint8Array {
   return new TextEncoder().encode(text);
 }
 
+const decoder = new TextDecoder();
+
+function revive(_key: string, v: unknown): unknown {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    const raw = (v as Record<string, unknown>)[NON_FINITE];
+    if (keys.length === 1 && typeof raw === 'string') return Number(raw);
+  }
+  return v;
+}
+
 export function decodeWire(data: Uint8Array): unknown {
-  return JSON.parse(new TextDecoder().decode(data), (_key, v: unknown) => {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      const keys = Object.keys(v);
-      const raw = (v as Record<string, unknown>)[NON_FINITE];
-      if (keys.length === 1 && typeof raw === 'string') return Number(raw);
-    }
-    return v;
-  }) as unknown;
+  const text = decoder.decode(data);
+  // A reviver makes JSON.parse several times slower; only text naming the marker needs one.
+  return text.includes(`"${NON_FINITE}"`)
+    ? (JSON.parse(text, revive) as unknown)
+    : (JSON.parse(text) as unknown);
 }

@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 /** The repository root, from dist/test/helpers. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../../bin/widthsweep.js', import.meta.url));
+/** The CLI with fault injection (test/helpers/faulty-worker-main.ts), compiled beside this file. */
+export const FAULTY_CLI = fileURLToPath(new URL('./faulty-worker-main.js', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;
@@ -13,13 +15,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts the real CLI in its own process; `done` resolves when it exits. */
+/** Starts the real CLI (or `entry`) in its own process; `done` resolves when it exits. */
 export function startCli(
   args: readonly string[],
   cwd: string,
   env: NodeJS.ProcessEnv = {},
+  entry: string = CLI,
 ): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [entry, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },

@@ -5,8 +5,11 @@ import type { Task } from '../../shared/task.js';
 import type { TaskRunner } from '../../shared/task-runner.js';
 import { doneOutcome } from './outcomes.js';
 
-/** What the fake does with one attempt: an outcome, a failure, or run until cancelled. */
-export type FakeBehaviour = TaskOutcome | 'fail' | 'hang';
+/**
+ * What the fake does with one attempt: an outcome, a failure, run until cancelled ('hang'), or
+ * run until release(taskId) lets it end with a done outcome ('hold').
+ */
+export type FakeBehaviour = TaskOutcome | 'fail' | 'hang' | 'hold';
 
 /**
  * A TaskRunner that trains nothing: `script(task, n)` (n counts this runner's calls for the task
@@ -20,8 +23,12 @@ export class FakeTaskRunner implements TaskRunner {
   readonly calls: string[] = [];
   readonly #script: (task: Task, n: number) => FakeBehaviour;
   readonly #hanging = new Set<() => void>();
+  readonly #holding = new Map<string, () => void>();
   #closed = false;
+  #running = 0;
   closeCalls = 0;
+  /** The most attempts that were in progress at once. */
+  maxConcurrent = 0;
 
   constructor(
     threads: number,
@@ -36,13 +43,46 @@ export class FakeTaskRunner implements TaskRunner {
     while (this.calls.length < n) await new Promise((r) => setImmediate(r));
   }
 
+  /** Tasks held by a 'hold' attempt, oldest first. */
+  get held(): string[] {
+    return [...this.#holding.keys()];
+  }
+
+  /** Ends the 'hold' attempt of `taskId` with a done outcome; false if none is held. */
+  release(taskId: string): boolean {
+    const end = this.#holding.get(taskId);
+    if (end === undefined) return false;
+    this.#holding.delete(taskId);
+    end();
+    return true;
+  }
+
   async run(task: Task, signal?: AbortSignal): Promise<TaskOutcome> {
     if (this.#closed) throw new LifecycleError('closed', 'the fake runner is closed');
+    this.#running++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.#running);
+    try {
+      return await this.#attempt(task, signal);
+    } finally {
+      this.#running--;
+    }
+  }
+
+  async #attempt(task: Task, signal?: AbortSignal): Promise<TaskOutcome> {
     this.calls.push(task.id);
     const behaviour = this.#script(task, this.calls.filter((id) => id === task.id).length);
     await new Promise((r) => setImmediate(r));
     if (signal?.aborted === true) throw new TaskCancelledError(task.id);
     if (behaviour === 'fail') throw new TaskFailedError(task.id, `scripted failure of ${task.id}`);
+    if (behaviour === 'hold') {
+      await new Promise<void>((resolve, reject) => {
+        this.#holding.set(task.id, resolve);
+        signal?.addEventListener('abort', () => reject(new TaskCancelledError(task.id)), {
+          once: true,
+        });
+      });
+      return doneOutcome(task);
+    }
     if (behaviour !== 'hang') return behaviour;
     return new Promise<TaskOutcome>((_, reject) => {
       const cancel = (): void => {

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startCli } from './cli.js';
+import { FAULTY_CLI, startCli } from './cli.js';
 import type { CliResult } from './cli.js';
 import { rowsWhenReady } from './db.js';
 import { tempDir } from './temp.js';
@@ -64,8 +64,8 @@ export class SweepHarness {
   }
 
   /** A CLI process that dies with the test file if the test does not end it. */
-  start(args: readonly string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-    const run = startCli(args, this.dir.path, env);
+  start(args: readonly string[], env: NodeJS.ProcessEnv = {}, entry?: string): RunningCli {
+    const run = startCli(args, this.dir.path, env, entry);
     this.#children.add(run.child);
     void run.done.then(() => this.#children.delete(run.child));
     return run;
@@ -80,6 +80,20 @@ export class SweepHarness {
     return this.start(
       ['worker', '--nats', url, '--threads', '1', '--name', name, '--grace', '2', ...extra],
       env,
+    );
+  }
+
+  /** A worker (as startWorker) whose tasks of grid seeds `failSeeds` fail on every attempt. */
+  startFaultyWorker(
+    url: string,
+    name: string,
+    failSeeds: readonly number[],
+    extra: readonly string[] = [],
+  ): RunningCli {
+    return this.start(
+      ['worker', '--nats', url, '--threads', '1', '--name', name, '--grace', '2', ...extra],
+      { WIDTHSWEEP_FAIL_SEEDS: failSeeds.join(',') },
+      FAULTY_CLI,
     );
   }
 

@@ -59,8 +59,10 @@ test(
   async () => {
     const server = await TestNatsServer.start();
     try {
-      const env = { WIDTHSWEEP_FAIL_SEEDS: '13' };
-      const workers = [startWorker(server, 'f1', env), startWorker(server, 'f2', env)];
+      const workers = [
+        h.startFaultyWorker(server.url, 'f1', [13]),
+        h.startFaultyWorker(server.url, 'f2', [13]),
+      ];
       const db = join(dir.path, 'fail.sqlite');
       const path = spec('failing', { widths: [4, 8], seeds: [12, 13] });
       const out = await runCli(
