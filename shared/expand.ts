@@ -31,7 +31,7 @@ export function sizedRecipe(
   const { init, ...rest } = train;
   const samples =
     train.samples === 'auto' ? autoSampleCount(dim, width, outputs, train.batch) : train.samples;
-  const sized = withChosenOptimizer({ ...rest, samples }, dim, width);
+  const sized = withChosenOptimizer({ ...rest, samples }, { dim, width, outputs }, init);
   // init random stays out of the task (the ids it had before warm starts existed); an absent
   // init means the warm start for the full-batch second-order optimizers (README "Training").
   const secondOrder = sized.optimizer === 'lbfgs' || sized.optimizer === 'lsgd';

@@ -15,7 +15,10 @@ export type OptimizerName = 'adam' | 'sgd' | 'lsgd' | 'lbfgs';
  */
 export const LSGD_MAX_WIDTH = 256;
 
-type Recipe = Pick<ResolvedTrainSpec, 'optimizer' | 'loss' | 'batch'>;
+type Recipe = Pick<ResolvedTrainSpec, 'optimizer' | 'loss' | 'batch' | 'mode'> & {
+  /** As the spec has it: absent = the default (the warm start for lbfgs and lsgd). */
+  readonly init?: 'random' | 'reference' | undefined;
+};
 
 /** What the choice depends on besides the recipe. */
 export interface NetShape {
@@ -23,30 +26,44 @@ export interface NetShape {
   readonly width: number;
   /** Training points. */
   readonly samples: number;
+  /** Network outputs. @default 1 */
+  readonly outputs?: number;
 }
 
 /**
  * The optimizer a recipe trains a net of this shape with. `auto` picks per task kind from the
- * measurements in README "Performance": 1-D mse (regression, or the softmax construction) →
- * lsgd up to LSGD_MAX_WIDTH (3-10x lower L1 than lbfgs and adam on sine); everything else →
+ * measurements in README "Performance": 1-D single-output mse regression with the warm start
+ * (init not random, full batch) → lbfgs at every width: it starts from the m-piece fit to the
+ * samples (worker/train/knot-init.ts), which lsgd's Adam steps on the hidden layer only undo
+ * (same L1 on sine after the validation choice, 20x the time at width 256); other 1-D mse
+ * (random init, several outputs, the softmax construction, minibatches) → lsgd up to
+ * LSGD_MAX_WIDTH (3-10x lower L1 than lbfgs and adam on sine from a random start); else →
  * lbfgs (as accurate as lsgd in 2-D at a twentieth of the cost, better than lsgd in 4-D where an
  * exact least-squares fit overfits 1024 points, and better than adam for l1 and cross-entropy);
  * adam where the recipe asks for minibatches, which lbfgs cannot use. Other values pass through.
  */
 export function chooseOptimizer(train: Recipe, net: NetShape): OptimizerName {
   if (train.optimizer !== 'auto') return train.optimizer;
-  if (train.loss === 'mse' && net.dim === 1 && net.width <= LSGD_MAX_WIDTH) return 'lsgd';
   const minibatch = train.batch > 0 && train.batch < net.samples;
+  if (train.loss === 'mse' && net.dim === 1) {
+    const knotStart =
+      train.init !== 'random' && (net.outputs ?? 1) === 1 && train.mode !== 'construction';
+    if (knotStart && !minibatch) return 'lbfgs';
+    if (net.width <= LSGD_MAX_WIDTH) return 'lsgd';
+  }
   return minibatch ? 'adam' : 'lbfgs';
 }
 
-/** The recipe with `auto` resolved for a net of `dim` and `width` (the same object when unchanged). */
+/**
+ * The recipe with `auto` resolved for a net of `dim`, `width` and `outputs` (the same object when
+ * unchanged); `init` is the spec's, which the recipe itself leaves out until it is resolved.
+ */
 export function withChosenOptimizer<T extends Recipe & Pick<ResolvedTrainSpec, 'samples'>>(
   train: T,
-  dim: number,
-  width: number,
+  shape: { dim: number; width: number; outputs: number },
+  init: 'random' | 'reference' | undefined,
 ): T {
-  const optimizer = chooseOptimizer(train, { dim, width, samples: train.samples });
+  const optimizer = chooseOptimizer({ ...train, init }, { ...shape, samples: train.samples });
   return optimizer === train.optimizer ? train : { ...train, optimizer };
 }
 

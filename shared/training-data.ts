@@ -21,6 +21,21 @@ export const AUTO_SAMPLES_PER_PARAMETER_MULTI_DIM = 8;
 export const AUTO_MIN_SAMPLES = 1024;
 /** Most points `auto` gives (d = 16 at width 4096 would ask for 295k): 2^18. */
 export const AUTO_MAX_SAMPLES = 262144;
+/**
+ * Fewest training points per hidden unit `auto` gives a 1-D single-output (regression) net.
+ * There 4 P points are enough for smooth targets (1-D sine is within 1.1x of the free-knot
+ * reference with them), but the L1 error next to a singularity is set by the gap between the
+ * training points closest to it, which shrinks only like n^-1/2 (`singular`, alpha 0.5: 0.089,
+ * 0.049, 0.037 at width 64 with 1024, 2048, 4096 points): with n fixed over widths 8-64 the curve
+ * went flat there. Growing n with m keeps it a width curve; in 1-D a point costs O(m) per step.
+ */
+export const AUTO_SAMPLES_PER_UNIT_1D = 32;
+/**
+ * The per-unit rule gives at most this many points (reached at width 256): beyond, lbfgs's
+ * least-squares output solves in 1-D (n m^2 each) dominate the cost: 32768 points at width
+ * 1024 took 95 s to train on the loaded 2-core machine.
+ */
+export const AUTO_MAX_SAMPLES_PER_UNIT_1D = 8192;
 /** `auto` counts are multiples of this, so neighbouring widths share round numbers. */
 const AUTO_QUANTUM = 1024;
 
@@ -36,11 +51,20 @@ export function parameterCount(dim: number, width: number, outputs: number): num
 
 /**
  * The training-set size `train.samples: auto` resolves to for a net of this shape:
- * {@link autoSamplesPerParameter} x parameters, rounded up to a multiple of 1024, within
- * [AUTO_MIN_SAMPLES, AUTO_MAX_SAMPLES], and at least `batch` so a minibatch recipe stays valid.
+ * {@link autoSamplesPerParameter} x parameters (in 1-D with one output at least
+ * AUTO_SAMPLES_PER_UNIT_1D x width, up to AUTO_MAX_SAMPLES_PER_UNIT_1D), rounded up to a multiple
+ * of 1024, within [AUTO_MIN_SAMPLES, AUTO_MAX_SAMPLES], and at least `batch` so a minibatch recipe
+ * stays valid.
  */
 export function autoSampleCount(dim: number, width: number, outputs: number, batch = 0): number {
-  const wanted = autoSamplesPerParameter(dim) * parameterCount(dim, width, outputs);
+  const perUnit =
+    dim === 1 && outputs === 1
+      ? Math.min(AUTO_SAMPLES_PER_UNIT_1D * width, AUTO_MAX_SAMPLES_PER_UNIT_1D)
+      : 0;
+  const wanted = Math.max(
+    autoSamplesPerParameter(dim) * parameterCount(dim, width, outputs),
+    perUnit,
+  );
   const rounded = Math.ceil(wanted / AUTO_QUANTUM) * AUTO_QUANTUM;
   return Math.max(batch, Math.min(AUTO_MAX_SAMPLES, Math.max(AUTO_MIN_SAMPLES, rounded)));
 }

@@ -60,7 +60,7 @@ export function resolveFreeKnotOptions(options: FreeKnotOptions = {}): ResolvedF
 }
 
 /** Quadrature of [0,1]: sorted points, weights, and f there. */
-interface Quadrature {
+export interface Quadrature {
   readonly x: Float64Array;
   readonly w: Float64Array;
   readonly f: Float64Array;
@@ -171,7 +171,7 @@ function evaluatePieces(
  * each pass majorises the L1 objective, so it never increases. Returns the knot values and the
  * objective.
  */
-function fitL1(
+export function fitL1(
   knots: Float64Array,
   q: Quadrature,
   passes: number,
@@ -269,7 +269,11 @@ const DENSITY_FLOOR = 0.02;
  * knots cut the total mass into equal parts. Knots are rounded to float32, as the network stores
  * them.
  */
-function equidistribute(knots: Float64Array, q: Quadrature, residual: Float64Array): Float64Array {
+export function equidistribute(
+  knots: Float64Array,
+  q: Quadrature,
+  residual: Float64Array,
+): Float64Array {
   const pieces = knots.length - 1;
   const error = new Float64Array(pieces);
   const piece = new Int32Array(q.x.length);
@@ -305,7 +309,7 @@ function equidistribute(knots: Float64Array, q: Quadrature, residual: Float64Arr
 }
 
 /** Knots without repeats (repeated float32 knots are one kink): fewer pieces, same function. */
-function distinctKnots(knots: Float64Array): Float64Array {
+export function distinctKnots(knots: Float64Array): Float64Array {
   const out: number[] = [];
   for (const t of knots) if (out.length === 0 || t > (out[out.length - 1] ?? 0)) out.push(t);
   return Float64Array.from(out);
@@ -369,7 +373,7 @@ export function fitFreeKnot(
 }
 
 /** width + 1 knots from fewer, splitting the longest pieces in half. */
-function respread(knots: Float64Array, width: number): Float64Array {
+export function respread(knots: Float64Array, width: number): Float64Array {
   const list = Array.from(knots);
   while (list.length < width + 1) {
     let longest = 0;

@@ -59,7 +59,9 @@ export const trainSchema = z.strictObject({
   /**
    * random = the seeded random initialisation (shared/init.ts); reference = a data-driven warm
    * start: a pilot fit on the training points shapes the hidden directions (worker/train/
-   * pilot-init.ts; no target knowledge beyond the samples; every backend). No zod default:
+   * pilot-init.ts); in 1-D (single-output regression) training starts from the free-knot m-piece
+   * fit to the samples instead, kept if it beats the trained net on 1/8 held-out samples
+   * (worker/train/knot-init.ts). No target knowledge beyond the samples; every backend. No zod default:
    * absent = reference for lbfgs and lsgd, random for adam and sgd, resolved into each task (shared/expand.ts sizedRecipe).
    * @default reference (lbfgs, lsgd), random (adam, sgd)
    */

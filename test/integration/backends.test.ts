@@ -36,7 +36,7 @@ after(() => {
 
 /**
  * The shipped cpu-gpu example with its routing rules untouched and its grid scaled down to
- * two widths on either side of the rule (auto: lsgd at 1-D width 16, lbfgs for the rest).
+ * two widths on either side of the rule (auto: lbfgs everywhere with the default warm start).
  */
 function scaledCpuGpuSpec(name: string): string {
   const example = parse(
@@ -122,7 +122,7 @@ test(
           r.optimizer,
         ]),
         [
-          [1, 16, 'done', 'fused', 'lsgd'],
+          [1, 16, 'done', 'fused', 'lbfgs'],
           [1, 1024, 'done', 'wasm', 'lbfgs'],
           [2, 16, 'done', 'fused', 'lbfgs'],
           [2, 1024, 'done', 'wasm', 'lbfgs'],
@@ -148,7 +148,8 @@ test(
         JSON.stringify({
           name: 'wasm-only',
           grid: { dims: [1, 2], widths: [4, 8], seeds: [0], targets: ['sine'] },
-          train: { steps: 50, samples: 64 },
+          // init random: with the default 1-D warm start auto picks lbfgs, without it lsgd.
+          train: { steps: 50, samples: 64, init: 'random' },
           eval: { samples: 256 },
         }),
       );

@@ -60,7 +60,8 @@ test('cli run - the first run trains every cell and stores one row each', () => 
     assert.equal(typeof row.l1_error, 'number');
     assert.ok((row.l1_stderr as number) >= 0);
     assert.equal(row.attempts, 1);
-    assert.equal(row.steps, 150);
+    // auto trains 1-D sine with lbfgs from the knot warm start, which ends once no step helps.
+    assert.ok((row.steps as number) >= 1 && (row.steps as number) <= 150, String(row.steps));
     assert.ok(
       ['fused', 'wasm', 'cpu', 'tfjs-node', 'tfjs-node-gpu'].includes(row.backend as string),
     );

@@ -11,10 +11,12 @@ import { expandStudy } from '../../shared/expand.js';
 import { validateStudySpec } from '../../shared/spec/validate.js';
 import { parseHeartbeat, type WorkerHeartbeat } from '../../shared/wire/heartbeat.js';
 
-// widths 4 and 1024 in 1-D and 2-D: `auto` gives lsgd (1-D, width 4) and lbfgs (the rest).
+// widths 4 and 1024 in 1-D and 2-D: `auto` gives lsgd (1-D, width 4) and lbfgs (the rest); init
+// random, since from the default 1-D warm start auto trains with lbfgs at every width.
 const spec = validateStudySpec({
   name: 'caps',
   grid: { dims: [1, 2], widths: [4, 1024], seeds: [0], targets: ['sine'] },
+  train: { init: 'random' },
   routing: [{ pool: 'gpu', minWidth: 1024 }],
 });
 const tasks = expandStudy(spec);

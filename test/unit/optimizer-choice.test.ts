@@ -19,7 +19,7 @@ function spec(
 test('optimizer choice - auto resolves per task kind and width when the grid expands', () => {
   const chosen = expandStudy(spec()).map((t) => `${t.target.name}/${t.width}/${t.train.optimizer}`);
   assert.deepEqual(chosen, [
-    'sine/16/lsgd',
+    'sine/16/lbfgs',
     `sine/${LSGD_MAX_WIDTH * 2}/lbfgs`,
     'halfspaces/16/lbfgs',
     `halfspaces/${LSGD_MAX_WIDTH * 2}/lbfgs`,
@@ -32,7 +32,7 @@ test('optimizer choice - auto resolves per task kind and width when the grid exp
 
 test('optimizer choice - auto and the optimizer it picks give the same task', () => {
   const auto = expandStudy(spec({}, ['sine']));
-  const explicit = expandStudy(spec({ optimizer: 'lsgd' }, ['sine']));
+  const explicit = expandStudy(spec({ optimizer: 'lbfgs' }, ['sine']));
   assert.equal(auto[0]?.id, explicit[0]?.id);
   const [adam] = expandStudy(spec({ optimizer: 'adam' }, ['sine']));
   assert.equal(adam?.train.optimizer, 'adam');
@@ -42,12 +42,23 @@ test('optimizer choice - auto and the optimizer it picks give the same task', ()
   }
 });
 
-test('optimizer choice - explicit names pass through and batch = samples counts as full batch', () => {
+test('optimizer choice - explicit names pass through; 1-D mse gets lbfgs after the knot warm start, lsgd otherwise', () => {
   const net = { dim: 1, width: 16, samples: 100 };
   assert.equal(chooseOptimizer({ optimizer: 'sgd', loss: 'mse', batch: 0 }, net), 'sgd');
   assert.equal(chooseOptimizer({ optimizer: 'auto', loss: 'l1', batch: 100 }, net), 'lbfgs');
   assert.equal(chooseOptimizer({ optimizer: 'auto', loss: 'l1', batch: 99 }, net), 'adam');
-  assert.equal(chooseOptimizer({ optimizer: 'auto', loss: 'mse', batch: 0 }, net), 'lsgd');
+  assert.equal(chooseOptimizer({ optimizer: 'auto', loss: 'mse', batch: 0 }, net), 'lbfgs');
+  const random = { optimizer: 'auto', loss: 'mse', batch: 0, init: 'random' } as const;
+  assert.equal(chooseOptimizer(random, net), 'lsgd');
+  assert.equal(chooseOptimizer(random, { ...net, width: LSGD_MAX_WIDTH * 2 }), 'lbfgs');
+  assert.equal(
+    chooseOptimizer({ optimizer: 'auto', loss: 'mse', batch: 0 }, { ...net, outputs: 3 }),
+    'lsgd',
+  );
+  assert.equal(
+    chooseOptimizer({ optimizer: 'auto', loss: 'mse', batch: 0, mode: 'construction' }, net),
+    'lsgd',
+  );
   assert.equal(
     chooseOptimizer({ optimizer: 'auto', loss: 'mse', batch: 0 }, { ...net, dim: 2 }),
     'lbfgs',

@@ -6,6 +6,8 @@ import { validateStudySpec } from '../../shared/spec/validate.js';
 import {
   AUTO_MAX_SAMPLES,
   AUTO_MIN_SAMPLES,
+  AUTO_MAX_SAMPLES_PER_UNIT_1D,
+  AUTO_SAMPLES_PER_UNIT_1D,
   autoSampleCount,
   autoSamplesPerParameter,
   parameterCount,
@@ -23,12 +25,26 @@ test('samples auto - the default, resolved per task to a count that grows with t
   for (const task of tasks) {
     const outputs = task.kind === 'classification' ? 2 : 1;
     const params = parameterCount(task.dim, task.width, outputs);
+    const perUnit =
+      task.dim === 1 && outputs === 1
+        ? Math.min(AUTO_SAMPLES_PER_UNIT_1D * task.width, AUTO_MAX_SAMPLES_PER_UNIT_1D)
+        : 0;
+    const wanted = Math.max(autoSamplesPerParameter(task.dim) * params, perUnit);
     assert.ok(Number.isInteger(task.train.samples));
     assert.ok(task.train.samples >= AUTO_MIN_SAMPLES);
-    const perParameter = autoSamplesPerParameter(task.dim);
-    assert.ok(task.train.samples >= perParameter * params, `${task.width}`);
-    assert.ok(task.train.samples < perParameter * params + 1024 || params < 256);
+    assert.ok(task.train.samples >= wanted, `${task.width}`);
+    assert.ok(task.train.samples < wanted + 1024 || params < 256);
   }
+  const sine1 = tasks.filter((t) => t.target.name === 'sine' && t.dim === 1);
+  assert.deepEqual(
+    sine1.map((t) => t.train.samples),
+    [1024, 8192, 13312],
+  );
+  const disk1 = tasks.filter((t) => t.target.name === 'disk' && t.dim === 1);
+  assert.deepEqual(
+    disk1.map((t) => t.train.samples),
+    [1024, 5120, 17408],
+  );
   const sine4 = tasks.filter((t) => t.target.name === 'sine' && t.dim === 4);
   assert.deepEqual(
     sine4.map((t) => t.train.samples),
@@ -68,13 +84,13 @@ test('samples auto - a bad value names train.samples', () => {
 });
 
 test('train init - absent: reference for lbfgs and lsgd, random (not stored) for adam', () => {
-  const [lsgd] = expandStudy(spec({}, [8]));
-  assert.equal(lsgd?.train.optimizer, 'lsgd');
-  assert.equal(lsgd?.train.init, 'reference');
+  const [lbfgs] = expandStudy(spec({}, [8]));
+  assert.equal(lbfgs?.train.optimizer, 'lbfgs');
+  assert.equal(lbfgs?.train.init, 'reference');
   const [adam] = expandStudy(spec({ optimizer: 'adam' }, [8]));
   assert.equal(adam !== undefined && 'init' in adam.train, false);
   const [random] = expandStudy(spec({ init: 'random' }, [8]));
   assert.equal(random !== undefined && 'init' in random.train, false);
   const [explicit] = expandStudy(spec({ init: 'reference' }, [8]));
-  assert.equal(explicit?.id, lsgd?.id);
+  assert.equal(explicit?.id, lbfgs?.id);
 });

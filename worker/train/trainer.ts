@@ -7,6 +7,7 @@ import type { KernelFactory, TrainingKernel } from './kernel.js';
 import { lossCurveSteps } from './loss-curve.js';
 import { createMethod } from './methods.js';
 import { MinibatchSampler } from './minibatch.js';
+import { keepBetter, knotWarmStart } from './knot-init.js';
 import { PILOT_SHARE, pilotWarmStart } from './pilot-init.js';
 import { resolveTrainerOptions, type TrainerOptions } from './options.js';
 import { learningRateAt } from './schedule.js';
@@ -65,24 +66,34 @@ export async function trainNetwork(
   input: TrainNetworkInput,
   createKernel: KernelFactory,
 ): Promise<TrainResult> {
-  const { data, init, signal } = input;
-  checkInput(data, init, input.train.loss);
+  const { init, signal } = input;
+  checkInput(input.data, init, input.train.loss);
   const train = {
     ...input.train,
-    optimizer: chooseOptimizer(input.train, { dim: init.dim, width: init.width, samples: data.n }),
+    optimizer: chooseOptimizer(input.train, {
+      dim: init.dim,
+      width: init.width,
+      outputs: init.outputs,
+      samples: input.data.n,
+    }),
   };
-  checkRecipe(train, data.n);
+  checkRecipe(train, input.data.n);
   const options = resolveTrainerOptions(input.options);
   signal?.throwIfAborted();
   const startMs = performance.now();
+  // train.init reference in 1-D: training starts from the m-piece fit to the samples and keeps
+  // it if it beats the trained net on held-out samples (worker/train/knot-init.ts); elsewhere the
+  // first PILOT_SHARE of the steps fit a pilot, whose gradient outer product then shapes a fresh
+  // hidden layer (worker/train/pilot-init.ts).
+  const knotStart = train.init === 'reference' ? knotWarmStart(init, input.data, train.loss) : null;
+  const data = knotStart?.fit ?? input.data;
   const minibatch = train.batch > 0 && train.batch < data.n;
-  const net = createKernel(data, init, minibatch ? train.batch : 0);
+  const net = createKernel(data, knotStart?.net ?? init, minibatch ? train.batch : 0);
   try {
     const sampler = minibatch ? new MinibatchSampler(data.n, train.batch, input.shuffleSeed) : null;
-    let method = createMethod(net, train, sampler, options);
-    // train.init reference: the first PILOT_SHARE of the steps fit a pilot, whose gradient outer
-    // product then shapes a fresh hidden layer (worker/train/pilot-init.ts) for the rest.
-    const restartAt = train.init === 'reference' ? Math.floor(PILOT_SHARE * train.steps) : -1;
+    let method = createMethod(net, train, sampler, options, knotStart !== null);
+    const pilot = train.init === 'reference' && knotStart === null;
+    const restartAt = pilot ? Math.floor(PILOT_SHARE * train.steps) : -1;
     let stepOffset = 0;
     const fullLoss = (): number => net.lossGradient(train.loss, false);
     const curve = new LossCurveRecorder(lossCurveSteps(train.steps));
@@ -118,6 +129,7 @@ export async function trainNetwork(
     }
     if (curve.divergence === null) {
       method.finish();
+      if (knotStart !== null) net.setWeights(keepBetter(knotStart, net.weights()));
       curve.add(steps, fullLoss());
     }
     const points = curve.points;
