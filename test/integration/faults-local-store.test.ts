@@ -65,10 +65,12 @@ test(
   'faults local - a second coordinator through a symlink to the database is refused',
   { timeout: 120_000 },
   async () => {
-    // Long tasks: the first run must still hold the database when the second one starts.
+    // Long tasks: the first run must still hold the database when the second one starts. Width
+    // 1-2 nets ran 200k steps in 3 s on a loaded machine (the test then flaked): these take minutes.
     const spec = writeSpec(dir.path, 'symlink.json', {
       ...tinyStudy('symlink', 2, 1),
-      train: { steps: 200_000, samples: 256, optimizer: 'adam' },
+      grid: { dims: [1], widths: [256, 512], seeds: [0], targets: ['sine'] },
+      train: { steps: 200_000, samples: 1024, optimizer: 'adam' },
     });
     const db = join(dir.path, 'real.sqlite');
     const link = join(dir.path, 'link.sqlite');
