@@ -80,7 +80,15 @@ export function searchLayers(
   const layers = [
     {
       data: { values: probes },
-      mark: { type: 'point', shape: 'diamond', filled: false, size: 110, strokeWidth: 1.5 },
+      // An explicit fill: with filled false alone the SVG path carries none, which SVG draws black.
+      mark: {
+        type: 'point',
+        shape: 'diamond',
+        filled: false,
+        fill: 'none',
+        size: 110,
+        strokeWidth: 1.5,
+      },
       encoding: { x, y, color },
     },
     {
