@@ -132,3 +132,21 @@ test('knot init - a default 1-D sine task trains from the warm start; init rando
   assert.ok(warm.outcome.metrics.l1Error < 8.2e-3 * 0.5, `${warm.outcome.metrics.l1Error}`);
   assert.ok(warm.outcome.metrics.l1Error < cold.outcome.metrics.l1Error);
 });
+
+test('knot init - l1 training from the warm start next to a singularity does not diverge', async () => {
+  // Found once: singular (alpha 0.5), width 256, seed 2 with the default recipe went from loss
+  // 6.6e-3 to 1.4e4 in 10 Adam steps after lbfgs stalled, and was stored as diverged.
+  const ctx = await loadFused();
+  const spec = validateStudySpec({
+    name: 'knot-singular',
+    grid: { dims: [1], widths: [256], seeds: [2], targets: [{ name: 'singular', alpha: 0.5 }] },
+  });
+  const [task] = expandStudy(spec);
+  assert.ok(task !== undefined);
+  assert.equal(task.train.loss, 'l1');
+  assert.equal(task.train.init, 'reference');
+  const outcome = await executeTask(task, ctx);
+  assert.equal(outcome.type, 'done', outcome.type === 'diverged' ? outcome.reason : '');
+  if (outcome.type !== 'done') return;
+  assert.ok(outcome.train.steps >= 0.25 * task.train.steps, `${outcome.train.steps} steps`);
+});

@@ -193,6 +193,16 @@ export function knotWarmStart(
 }
 
 /**
+ * The l1 loss from the knot warm start: lbfgs stalls at once on its kinks and Adam takes over
+ * (worker/train/methods.ts untilStalled). Next to a singularity the warm start has output weights
+ * in the thousands, so Adam's steps of about lr on every hidden weight moved the output by far more
+ * than the fit's error: `singular` (alpha 0.5), width 256, seed 2 went from loss 6.6e-3 to 1.4e4
+ * in 10 steps and was stored as diverged at lr 0.01. At 0.3 lr (and at 0.1 lr) no seed diverged
+ * at widths 8-512 and every other L1 stayed the same to three digits.
+ */
+export const KNOT_L1_FALLBACK_LR_SCALE = 0.3;
+
+/**
  * The trained net or the warm start, whichever has the lower loss on the held-out samples: on
  * an L1 loss the optimizer can walk away from a graded fit (Adam's steps of ~lr per weight move
  * kinks spaced far closer than lr), and the held-out samples, unlike the training loss, do not

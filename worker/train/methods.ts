@@ -30,6 +30,7 @@ export function createMethod(
   sampler: MinibatchSampler | null,
   options: ResolvedTrainerOptions,
   warmStarted = false,
+  fallbackLrScale = 1,
 ): Method {
   // Periodic output solves help lbfgs where the hidden layer is effectively one-dimensional (a
   // warm start along a ridge, or d = 1) and cost 10-25% on isotropic 2-D targets (methods.ts).
@@ -45,6 +46,7 @@ export function createMethod(
         ? untilStalled(
             lbfgs(net, train, options, 0),
             firstOrder(net, { ...train, optimizer: 'adam' }, null, net.paramCount),
+            fallbackLrScale,
           )
         : lbfgs(net, train, options, solveEvery);
   }
@@ -186,9 +188,10 @@ function plainLbfgs(net: TrainingKernel, train: Recipe, options: ResolvedTrainer
  * loss is piecewise linear, and at a point where several residuals are exactly zero no step along
  * the (sub)gradient lowers it, though the point is far from optimal (on `singular` lbfgs alone
  * stopped after 33-232 of 2000 steps at widths 4-8); Adam's sign-like steps with the cosine
- * schedule walk off such kinks.
+ * schedule walk off such kinks. `thenLrScale` scales the learning rate of `then` (see
+ * KNOT_L1_FALLBACK_LR_SCALE).
  */
-function untilStalled(first: Method, then: Method): Method {
+function untilStalled(first: Method, then: Method, thenLrScale: number): Method {
   let current: Method | null = first;
   return {
     update(step, lr) {
@@ -198,7 +201,7 @@ function untilStalled(first: Method, then: Method): Method {
         first.finish();
         current = then;
       }
-      return then.update(step, lr);
+      return then.update(step, lr * thenLrScale);
     },
     finish() {
       (current ?? first).finish();

@@ -7,7 +7,7 @@ import type { KernelFactory, TrainingKernel } from './kernel.js';
 import { lossCurveSteps } from './loss-curve.js';
 import { createMethod } from './methods.js';
 import { MinibatchSampler } from './minibatch.js';
-import { keepBetter, knotWarmStart } from './knot-init.js';
+import { KNOT_L1_FALLBACK_LR_SCALE, keepBetter, knotWarmStart } from './knot-init.js';
 import { PILOT_SHARE, pilotWarmStart } from './pilot-init.js';
 import { resolveTrainerOptions, type TrainerOptions } from './options.js';
 import { learningRateAt } from './schedule.js';
@@ -91,7 +91,14 @@ export async function trainNetwork(
   const net = createKernel(data, knotStart?.net ?? init, minibatch ? train.batch : 0);
   try {
     const sampler = minibatch ? new MinibatchSampler(data.n, train.batch, input.shuffleSeed) : null;
-    let method = createMethod(net, train, sampler, options, knotStart !== null);
+    let method = createMethod(
+      net,
+      train,
+      sampler,
+      options,
+      knotStart !== null,
+      knotStart !== null ? KNOT_L1_FALLBACK_LR_SCALE : 1,
+    );
     const pilot = train.init === 'reference' && knotStart === null;
     const restartAt = pilot ? Math.floor(PILOT_SHARE * train.steps) : -1;
     let stepOffset = 0;
