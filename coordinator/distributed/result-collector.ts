@@ -170,24 +170,37 @@ export class ResultCollector {
   }
 
   /**
-   * Fetches and stores one batch of results (and, every few seconds, of advisories); returns how
-   * many messages it handled. A pull request is held until its batch is full, so it asks for what
-   * is pending, or for one message when nothing is: then the first result ends the wait at once.
+   * Fetches and stores the results pending now, batch after batch (and, every few seconds, the
+   * advisories); returns how many messages it handled. A pull request is held until its batch is
+   * full, so it asks for what is pending, or for one message when nothing is: then the first
+   * result ends the wait at once. The pull for the next batch goes out before the current one is
+   * stored, so the server sends it while SQLite works; it is awaited before step returns, and an
+   * unacked message is delivered again anyway.
    */
   async step(expiresMs: number): Promise<number> {
     const pending = (await this.#results.info()).num_pending;
-    const results = await this.#fetch(
-      this.#results,
-      Math.min(BATCH, Math.max(1, pending)),
-      expiresMs,
-    );
-    if (results.length > 0) this.#storeResults(results);
+    let batch = await this.#fetch(this.#results, Math.min(BATCH, Math.max(1, pending)), expiresMs);
+    let left = pending - batch.length;
+    let handled = 0;
+    while (batch.length > 0) {
+      const next =
+        left > 0 ? this.#fetch(this.#results, Math.min(BATCH, left), MIN_EXPIRES_MS) : undefined;
+      // The store below throws or not; the next fetch's failure is reported by its await.
+      next?.catch(() => undefined);
+      // Lets the client write the pull request (it flushes in a microtask) before SQLite blocks.
+      if (next !== undefined) await new Promise((resolve) => setImmediate(resolve));
+      this.#storeResults(batch);
+      handled += batch.length;
+      if (next === undefined) break;
+      batch = await next;
+      left -= batch.length;
+    }
     let advisories = 0;
     if (Date.now() - this.#lastAdvisoryCheck > ADVISORY_INTERVAL_MS) {
       this.#lastAdvisoryCheck = Date.now();
       advisories = await this.#stepAdvisories();
     }
-    return results.length + advisories;
+    return handled + advisories;
   }
 
   async #stepAdvisories(): Promise<number> {
