@@ -9,6 +9,10 @@
  * - ingest: results already waiting in the result stream, stored by a timed `collect --once`.
  *
  *   npm run build && node dist/bench/dispatch.js [--tasks 1000] [--workers 2] [--single 20]
+ *     [--ingest-only] [--cpu-prof DIR]
+ *
+ * `--ingest-only` measures the ingest figure alone (for a backlog of --tasks results, quicker);
+ * `--cpu-prof DIR` writes a V8 CPU profile of the timed `collect --once` into DIR.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -19,6 +23,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import Database from 'better-sqlite3';
 import { RESULT_STREAM, TASK_STREAM } from '../shared/nats/subjects.js';
+import { CPU_PROFILE_DIR_ENV } from './cpu-profile.js';
 import { CPU_REPORT_PREFIX } from './cpu-report.js';
 import { lastJsonLine, runCli, startCli } from '../test/helpers/cli.js';
 import { TestNatsServer } from '../test/helpers/nats-server.js';
@@ -28,11 +33,15 @@ const { values } = parseArgs({
     tasks: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '2' },
     single: { type: 'string', default: '20' },
+    'ingest-only': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const taskCount = Number(values.tasks);
 const workerCount = Number(values.workers);
 const singleRuns = Number(values.single);
+const ingestOnly = values['ingest-only'];
+const profileDir = values['cpu-prof'];
 
 const recipe = { train: { steps: 1, samples: 1 }, eval: { samples: 16, replicates: 2 } };
 
@@ -93,13 +102,21 @@ function studyFile(dir: string, name: string, count: number, firstSeed = 0): str
 const CPU_ENV = {
   NODE_OPTIONS: `--import=${new URL('./cpu-report.js', import.meta.url).href}`,
 };
+const INGEST_ENV =
+  profileDir === undefined
+    ? CPU_ENV
+    : {
+        NODE_OPTIONS: `${CPU_ENV.NODE_OPTIONS} --import=${new URL('./cpu-profile.js', import.meta.url).href}`,
+        [CPU_PROFILE_DIR_ENV]: profileDir,
+      };
 
 /** Runs the CLI with --json; its summary and the CPU time (ms) the process used. */
 async function runJson(
   args: readonly string[],
   cwd: string,
+  env: NodeJS.ProcessEnv = CPU_ENV,
 ): Promise<{ summary: Summary; cpuMs: number }> {
-  const out = await runCli([...args, '--json'], cwd, CPU_ENV);
+  const out = await runCli([...args, '--json'], cwd, env);
   if (out.code !== 0) throw new Error(`${args.join(' ')} failed: ${out.stderr}`);
   const line = out.stderr.split('\n').find((l) => l.startsWith(CPU_REPORT_PREFIX));
   return {
@@ -140,6 +157,21 @@ try {
   // A warm-up study so worker threads and the streams exist before anything is timed.
   await runCli(['run', studyFile(dir, 'warmup', 4, 3 * taskCount), ...nats], dir);
 
+  if (ingestOnly) {
+    const ingest = await measureIngest(nats);
+    process.stdout.write(`${JSON.stringify({ bench: 'dispatch', machine: machine(), ingest })}\n`);
+  } else {
+    await measureAll(db, nats);
+  }
+} finally {
+  for (const w of workers) w.child.kill('SIGTERM');
+  await Promise.all(workers.map((w) => w.done));
+  await server.dispose();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Everything but the ingest figure, then the ingest figure. */
+async function measureAll(db: string, nats: readonly string[]): Promise<void> {
   // The local run: the same CLI and runner, one thread, its own database.
   const { summary: local, cpuMs: localCpuMs } = await runJson(
     [
@@ -158,16 +190,7 @@ try {
   const batchWallMs = performance.now() - started;
   const loaded = latencies(db, 'dispatch');
 
-  // Ingest: the workers drain a detached study while no coordinator collects, then one
-  // `collect --once` stores every waiting result.
-  await runCli(['run', studyFile(dir, 'ingest', taskCount, taskCount), ...nats, '--detach'], dir);
-  const waitingMessages = await waitForResults(server.url);
-  const ingestStarted = performance.now();
-  const { summary: ingest, cpuMs: ingestCpuMs } = await runJson(
-    ['collect', 'ingest', ...nats, '--once'],
-    dir,
-  );
-  const ingestProcessMs = performance.now() - ingestStarted;
+  const ingest = await measureIngest(nats);
 
   const single: number[] = [];
   for (let i = 0; i < singleRuns; i++) {
@@ -191,11 +214,7 @@ try {
   process.stdout.write(
     `${JSON.stringify({
       bench: 'dispatch',
-      machine: {
-        cpus: cpus().length,
-        model: cpus()[0]?.model ?? 'unknown',
-        node: process.versions.node,
-      },
+      machine: machine(),
       workers: workerCount,
       threads_per_worker: 1,
       tasks: summary.total,
@@ -208,17 +227,7 @@ try {
         distributed_per_worker_thread: round2(distributedMsPerTask),
         overhead: round2(distributedMsPerTask - localMsPerTask),
       },
-      ingest: {
-        results: ingest.done,
-        messages: waitingMessages,
-        coordinator_wall_ms: Math.round(ingest.wallMs),
-        process_wall_ms: Math.round(ingestProcessMs),
-        results_per_second: Math.round((ingest.done * 1000) / ingest.wallMs),
-        // The whole collect process (start-up included) per CPU second it used: the figure
-        // that other load on the machine changes least.
-        process_cpu_ms: ingestCpuMs,
-        results_per_cpu_second: Math.round((ingest.done * 1000) / ingestCpuMs),
-      },
+      ingest,
       loaded_latency_ms: {
         p50: Math.round(quantile(loaded, 0.5)),
         p99: Math.round(quantile(loaded, 0.99)),
@@ -230,9 +239,36 @@ try {
       },
     })}\n`,
   );
-} finally {
-  for (const w of workers) w.child.kill('SIGTERM');
-  await Promise.all(workers.map((w) => w.done));
-  await server.dispose();
-  rmSync(dir, { recursive: true, force: true });
+}
+
+function machine() {
+  return { cpus: cpus().length, model: cpus()[0]?.model ?? 'unknown', node: process.versions.node };
+}
+
+/**
+ * Ingest: the workers drain a detached study while no coordinator collects, then one
+ * `collect --once` stores every waiting result.
+ */
+async function measureIngest(nats: readonly string[]) {
+  await runCli(['run', studyFile(dir, 'ingest', taskCount, taskCount), ...nats, '--detach'], dir);
+  const waitingMessages = await waitForResults(server.url);
+  const ingestStarted = performance.now();
+  const { summary: ingest, cpuMs: ingestCpuMs } = await runJson(
+    ['collect', 'ingest', ...nats, '--once'],
+    dir,
+    INGEST_ENV,
+  );
+  const ingestProcessMs = performance.now() - ingestStarted;
+  return {
+    results: ingest.done,
+    messages: waitingMessages,
+    coordinator_wall_ms: Math.round(ingest.wallMs),
+    process_wall_ms: Math.round(ingestProcessMs),
+    results_per_second: Math.round((ingest.done * 1000) / ingest.wallMs),
+    results_per_process_wall_second: Math.round((ingest.done * 1000) / ingestProcessMs),
+    // The whole collect process (start-up included) per CPU second it used: the figure
+    // that other load on the machine changes least.
+    process_cpu_ms: ingestCpuMs,
+    results_per_cpu_second: Math.round((ingest.done * 1000) / ingestCpuMs),
+  };
 }

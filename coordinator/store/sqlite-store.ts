@@ -72,7 +72,15 @@ function open(path: string, options: ResolvedSqliteStoreOptions): Database.Datab
     db.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
     checkOwnDatabase(db, path);
     db.pragma('journal_mode = WAL');
+    // WAL with synchronous NORMAL: a commit is durable against a crash of the process (the WAL
+    // is in the OS's page cache), not against a power loss or OS crash, which can lose the last
+    // transactions (never corrupt the file). The collector acks a batch after its commit, so
+    // results of a batch that a power loss takes back are gone from the stream too: their tasks
+    // are unfinished again, and the next `run` or `collect` publishes them again.
     db.pragma('synchronous = NORMAL');
+    // Room for a whole collector batch's dirty pages (a few MB), so a transaction does not spill
+    // pages into the WAL before its commit. Unit: KiB (negative).
+    db.pragma('cache_size = -65536');
     db.pragma('foreign_keys = ON');
     return db;
   } catch (err) {
