@@ -27,6 +27,7 @@ import { CPU_PROFILE_DIR_ENV } from './cpu-profile.js';
 import { CPU_REPORT_PREFIX } from './cpu-report.js';
 import { lastJsonLine, runCli, startCli } from '../test/helpers/cli.js';
 import { TestNatsServer } from '../test/helpers/nats-server.js';
+import { quantile } from '../shared/stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,12 +50,6 @@ interface Summary {
   readonly wallMs: number;
   readonly total: number;
   readonly done: number;
-}
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
 }
 
 const round2 = (x: number): number => Number(x.toFixed(2));
