@@ -269,11 +269,7 @@ const DENSITY_FLOOR = 0.02;
  * knots cut the total mass into equal parts. Knots are rounded to float32, as the network stores
  * them.
  */
-export function equidistribute(
-  knots: Float64Array,
-  q: Quadrature,
-  residual: Float64Array,
-): Float64Array {
+function equidistribute(knots: Float64Array, q: Quadrature, residual: Float64Array): Float64Array {
   const pieces = knots.length - 1;
   const error = new Float64Array(pieces);
   const piece = new Int32Array(q.x.length);
@@ -343,22 +339,16 @@ export function fitFreeKnot(
   const cells = Math.max(256, resolved.cellsPerPiece * width);
   if (resolved.rounds * resolved.irlsPasses * 2 * (cells + width) > resolved.maxCost) return null;
   const edges = adaptiveEdges(target, cells);
-  let knots: Float64Array = new Float64Array(width + 1);
-  for (let j = 0; j <= width; j++) knots[j] = Math.fround(j / width);
-  let best: { knots: Float64Array; values: Float64Array; l1: number } = {
-    knots,
-    values: new Float64Array(0),
-    l1: Infinity,
-  };
-  for (let round = 0; round < resolved.rounds; round++) {
-    const distinct = distinctKnots(knots);
-    const q = quadratureOn(target, edges, distinct);
-    const fit = fitL1(distinct, q, resolved.irlsPasses);
-    if (fit.l1 < best.l1) best = { knots: distinct, values: fit.values, l1: fit.l1 };
-    knots = equidistribute(distinct, q, fit.residual);
-    // Keep the width: repeats merged above leave fewer pieces, which the next round respreads.
-    if (knots.length < width + 1) knots = respread(knots, width);
-  }
+  // The quadrature follows the knots: each round refines it around the current pieces.
+  const found = searchKnots(width, resolved.rounds, (knots) => {
+    const q = quadratureOn(target, edges, knots);
+    const fit = fitL1(knots, q, resolved.irlsPasses);
+    return { q, fit, score: fit.l1 };
+  });
+  let best =
+    found === undefined
+      ? { knots: uniformKnots(width), values: new Float64Array(0), l1: Infinity }
+      : { knots: found.knots, values: found.values, l1: found.score };
   best = refineKnots(target, edges, best, resolved);
   const profile = ridgeProfileNetwork(
     Float64Array.of(1),
@@ -372,8 +362,49 @@ export function fitFreeKnot(
   };
 }
 
+/** width + 1 uniform knots on [0, 1], rounded to float32 as the network stores them. */
+export function uniformKnots(width: number): Float64Array {
+  const knots = new Float64Array(width + 1);
+  for (let j = 0; j <= width; j++) knots[j] = Math.fround(j / width);
+  return knots;
+}
+
+/** One round of a knot search: the quadrature the knots were fitted on, the fit, its score. */
+export interface KnotRound {
+  readonly q: Quadrature;
+  readonly fit: { readonly values: Float64Array; readonly residual: Float64Array };
+  readonly score: number;
+}
+
+/**
+ * The knot search both free-knot fits run (the reference on the target's quadrature, the 1-D
+ * warm start of training on the training samples): from uniform knots, each round fits and
+ * scores the distinct knots (`round`), keeps the best round, and moves the knots by
+ * equidistribution of the fit's local errors, respread to the width (repeats merged by
+ * distinctKnots leave fewer pieces) and then passed through `adjust`. Undefined when no round
+ * scored below Infinity.
+ */
+export function searchKnots(
+  width: number,
+  rounds: number,
+  round: (knots: Float64Array) => KnotRound,
+  adjust: (knots: Float64Array) => Float64Array = (knots) => knots,
+): { knots: Float64Array; values: Float64Array; score: number } | undefined {
+  let knots = uniformKnots(width);
+  let best: { knots: Float64Array; values: Float64Array; score: number } | undefined;
+  for (let r = 0; r < rounds; r++) {
+    const distinct = distinctKnots(knots);
+    const { q, fit, score } = round(distinct);
+    if (score < (best?.score ?? Infinity)) best = { knots: distinct, values: fit.values, score };
+    knots = equidistribute(distinct, q, fit.residual);
+    if (knots.length < width + 1) knots = respread(knots, width);
+    knots = adjust(knots);
+  }
+  return best;
+}
+
 /** width + 1 knots from fewer, splitting the longest pieces in half. */
-export function respread(knots: Float64Array, width: number): Float64Array {
+function respread(knots: Float64Array, width: number): Float64Array {
   const list = Array.from(knots);
   while (list.length < width + 1) {
     let longest = 0;

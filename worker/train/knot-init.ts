@@ -12,15 +12,15 @@ import { forward } from '../../shared/forward.js';
 import type { NetworkWeights } from '../../shared/network.js';
 import {
   distinctKnots,
-  equidistribute,
   fitL1,
-  respread,
+  searchKnots,
+  uniformKnots,
   type Quadrature,
 } from '../../shared/reference/free-knot.js';
 import { padWithDeadUnits, ridgeProfileNetwork } from '../../shared/reference/piecewise-linear.js';
 import type { TrainingData } from '../../shared/training-data.js';
 
-/** Equidistribution rounds (each one fit and one knot move); the free-knot reference uses 24. */
+/** Knot-search rounds (each one fit and one knot move); the free-knot reference uses 24. */
 export const KNOT_ROUNDS = 24;
 /** IRLS passes per L1 fit, as the free-knot reference. */
 const L1_PASSES = 12;
@@ -77,19 +77,18 @@ export function fitKnotsToSamples(
   const q = sampleQuadrature(data);
   // Least squares (IRLS pass 0 only) for mse; IRLS towards the L1 fit for l1.
   const passes = loss === 'mse' ? 0 : L1_PASSES;
-  let knots: Float64Array = new Float64Array(width + 1);
-  for (let j = 0; j <= width; j++) knots[j] = Math.fround(j / width);
-  let best: KnotFit = { knots, values: new Float64Array(width + 1), loss: Infinity };
-  for (let round = 0; round < rounds; round++) {
-    const distinct = distinctKnots(knots);
-    const fit = fitL1(distinct, q, passes);
-    const value = sampleLoss(q, fit.residual, loss);
-    if (value < best.loss) best = { knots: distinct, values: fit.values, loss: value };
-    knots = equidistribute(distinct, q, fit.residual);
-    if (knots.length < width + 1) knots = respread(knots, width);
-    knots = spaceBySamples(knots, q.x, MIN_SAMPLES_PER_PIECE);
-  }
-  return best;
+  const found = searchKnots(
+    width,
+    rounds,
+    (knots) => {
+      const fit = fitL1(knots, q, passes);
+      return { q, fit, score: sampleLoss(q, fit.residual, loss) };
+    },
+    (knots) => spaceBySamples(knots, q.x, MIN_SAMPLES_PER_PIECE),
+  );
+  return found === undefined
+    ? { knots: uniformKnots(width), values: new Float64Array(width + 1), loss: Infinity }
+    : { knots: found.knots, values: found.values, loss: found.score };
 }
 
 /**
