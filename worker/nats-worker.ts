@@ -190,6 +190,7 @@ export class NatsWorker {
 
   /** Connects, makes sure the streams and the pool's consumer exist, and starts pulling. */
   static async start(options: NatsWorkerOptions = {}, log?: Logger): Promise<NatsWorker> {
+    // Bad options are refused before the runner's threads or processes are started.
     resolveNatsWorkerOptions(options);
     return NatsWorker.startWith(await createTaskRunner(options.runner ?? {}), options, log);
   }
