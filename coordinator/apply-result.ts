@@ -69,7 +69,7 @@ function applyFailure(
   if (state === undefined || !rules.isCurrent(state, message)) return undefined;
   const final = rules.isFinal(message);
   if (final) {
-    if (!store.recordFailure(message.taskId, message.error)) return undefined;
+    if (!store.recordFailure(message.taskId, message.error, message.attempt)) return undefined;
   } else {
     store.noteAttemptFailed(message.taskId, message.attempt, message.error);
   }
@@ -95,7 +95,7 @@ export function applyGaveUp(
   const error =
     `no result after ${attempts} deliveries: the worker died or went silent past the ack wait each time` +
     (last === null ? '' : `; last error: ${last}`);
-  if (!store.recordFailure(taskId, error)) return undefined;
+  if (!store.recordFailure(taskId, error, attempts)) return undefined;
   const task = store.getTask(taskId);
   if (task === undefined) return undefined;
   return { type: 'attempt-failed', task, error, attempt: attempts, final: true };

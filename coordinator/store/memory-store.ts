@@ -99,10 +99,10 @@ export class MemoryResultStore implements ResultStore {
     return true;
   }
 
-  recordFailure(taskId: string, error: string): boolean {
+  recordFailure(taskId: string, error: string, attempt = 0): boolean {
     const row = this.#row(taskId);
     if (row === undefined || FINAL.has(row.status)) return false;
-    this.#set(row, { status: 'failed', error });
+    this.#set(row, { status: 'failed', error, attempts: Math.max(row.attempts, attempt) });
     return true;
   }
 

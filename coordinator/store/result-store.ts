@@ -54,8 +54,12 @@ export interface ResultStore extends Pick<ReadModel, 'progress' | 'hasStudy' | '
    * a final result: a result is never stored twice nor overwritten.
    */
   recordOutcome(outcome: TaskOutcome, attempt: AttemptInfo): boolean;
-  /** Records a failure that will not be retried; a task with a final result is left as it is. */
-  recordFailure(taskId: string, error: string): boolean;
+  /**
+   * Records a failure that will not be retried, after `attempt` attempts (attempts becomes at
+   * least that: a failing attempt may have sent no start report); a task with a final result is
+   * left as it is.
+   */
+  recordFailure(taskId: string, error: string, attempt?: number): boolean;
   /**
    * An attempt began: the task is running and attempts is at least `attempt`. A finished task is
    * left as it is, and a failed one starts again only with an attempt newer than its last.

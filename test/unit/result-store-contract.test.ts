@@ -37,6 +37,21 @@ for (const [name, make] of stores) {
     store.close();
   });
 
+  test(`result store contract (${name}) - a final failure counts its attempts without start reports`, () => {
+    const store = make();
+    const { spec, tasks } = tinySpec('contract');
+    const [, , t2] = tasks;
+    assert.ok(t2);
+    store.registerStudy(spec, tasks);
+    // Quick attempts send no start report (the worker's reportStartAfterMs): only their failures.
+    store.noteAttemptFailed(t2.id, 1, 'first');
+    assert.equal(store.recordFailure(t2.id, 'second', 2), true);
+    assert.deepEqual(store.taskState(t2.id), { status: 'failed', attempts: 2, latestCopy: null });
+    assert.equal(store.recordFailure(t2.id, 'stale', 1), true);
+    assert.equal(store.taskState(t2.id)?.attempts, 2, 'attempts never go down');
+    store.close();
+  });
+
   test(`result store contract (${name}) - a failed task restarts only with a newer attempt`, () => {
     const store = make();
     const { spec, tasks } = tinySpec('contract');
