@@ -17,6 +17,7 @@ interface WorkerFlags extends NatsFlags {
   name?: string;
   pool: string;
   grace: number;
+  reportStartAfter: number;
   metricsPort?: number;
 }
 
@@ -24,6 +25,14 @@ function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535) {
     throw new InvalidArgumentError(`expected a TCP port 1-65535, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`expected seconds >= 0, got ${JSON.stringify(value)}`);
   }
   return n;
 }
@@ -59,6 +68,12 @@ export function registerWorkerCommand(program: Command, hooks: WorkerCommandHook
       10,
     )
     .option(
+      '--report-start-after <seconds>',
+      'report a task as started once it has trained this long (0: at once); shorter tasks send only their result',
+      parseSeconds,
+      1,
+    )
+    .option(
       '--metrics-port <port>',
       'serve GET /healthz (200 while running, else 503) and Prometheus /metrics on this port, all interfaces',
       parsePort,
@@ -81,6 +96,7 @@ export function registerWorkerCommand(program: Command, hooks: WorkerCommandHook
         ...(metrics === undefined ? {} : { onTaskSettled: metrics.observeTask }),
         pool: flags.pool,
         graceMs: flags.grace * 1000,
+        reportStartAfterMs: flags.reportStartAfter * 1000,
         nats: natsOptionsFrom(flags),
       };
       // Checked before any thread starts, as start() would.

@@ -75,6 +75,14 @@ export interface NatsWorkerOptions {
    * thread. Unit: tasks per thread. @default 1
    */
   prefetchPerThread?: number;
+  /**
+   * A task's `started` report goes out once it has trained this long; a task that ends sooner
+   * reports only its outcome, which says everything the start would (attempt, worker). This
+   * saves short tasks a publish here, a stored message on the broker and a decode in the
+   * coordinator: half the messages of a study of sub-second tasks. `status` shows a task as
+   * running from its report on. 0 reports every start at once. Unit: ms. @default 1000
+   */
+  reportStartAfterMs?: number;
   nats?: NatsConnectionOptions;
   /** How start() builds the runner; startWith() takes one built already. */
   runner?: TaskRunnerOptions;
@@ -97,6 +105,7 @@ export interface ResolvedNatsWorkerOptions {
   readonly pullExpiresMs: number;
   readonly configRefreshMs: number;
   readonly prefetchPerThread: number;
+  readonly reportStartAfterMs: number;
   readonly onTaskSettled: ((settled: TaskSettled) => void) | undefined;
 }
 
@@ -130,6 +139,7 @@ export function resolveNatsWorkerOptions(o: NatsWorkerOptions = {}): ResolvedNat
     pullExpiresMs: nonNegative('pullExpiresMs', o.pullExpiresMs ?? 5000),
     configRefreshMs: Math.max(100, nonNegative('configRefreshMs', o.configRefreshMs ?? 2000)),
     prefetchPerThread: prefetch,
+    reportStartAfterMs: nonNegative('reportStartAfterMs', o.reportStartAfterMs ?? 1000),
     onTaskSettled: o.onTaskSettled,
   };
 }
@@ -465,13 +475,25 @@ export class NatsWorker {
     }
   }
 
-  /** Reports the start without waiting for its ack, checks the task can run here, trains it. */
+  /**
+   * Checks the task can run here and trains it; reports the start (without waiting for its ack)
+   * if the training is still going after reportStartAfterMs.
+   */
   async #train(task: Task, base: ResultBase): Promise<TaskOutcome> {
-    this.#publish({ type: 'started', ...base }, 'started', 10_000).catch((err: unknown) =>
-      this.#log.warn(`could not report the start of ${task.id}: ${describeError(err)}`),
-    );
-    this.#checkCapability(task);
-    return this.#runner.run(task, this.#abort.signal);
+    const report = (): void => {
+      this.#publish({ type: 'started', ...base }, 'started', 10_000).catch((err: unknown) =>
+        this.#log.warn(`could not report the start of ${task.id}: ${describeError(err)}`),
+      );
+    };
+    const delay = this.options.reportStartAfterMs;
+    const timer = delay > 0 ? setTimeout(report, delay) : undefined;
+    if (timer === undefined) report();
+    try {
+      this.#checkCapability(task);
+      return await this.#runner.run(task, this.#abort.signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

@@ -23,6 +23,7 @@ import type { ResultMessage } from '../../shared/wire/messages.js';
 import { NatsWorker } from '../../worker/nats-worker.js';
 import type { NatsWorkerOptions } from '../../worker/nats-worker.js';
 import { FakeTaskRunner } from '../helpers/fake-runner.js';
+import { doneOutcome } from '../helpers/outcomes.js';
 import { NATS_SERVER, TestNatsServer } from '../helpers/nats-server.js';
 
 const STUDY: StudyRef = { name: 'inproc', key: '0123456789abcdef' };
@@ -182,7 +183,11 @@ test(
     const b = await bench();
     const tasks = tasksOf(3);
     const runner = new FakeTaskRunner(1, () => 'hold');
-    const worker = await b.worker(runner, { prefetchPerThread: 2, graceMs: 30_000 });
+    const worker = await b.worker(runner, {
+      prefetchPerThread: 2,
+      graceMs: 30_000,
+      reportStartAfterMs: 0,
+    });
     await b.publish(tasks);
     await waitFor('one running, two held', () => runner.held.length === 1);
     await waitFor('the prefetch', async () => (await b.consumer()).ackPending === 3);
@@ -229,5 +234,27 @@ test(
       'every report is of the first delivery',
     );
     assert.deepEqual([...runner.calls].sort(), tasks.map((t) => t.id).sort());
+  },
+);
+
+test(
+  'nats worker - a task that ends before reportStartAfterMs sends only its outcome; a long one reports its start first',
+  { skip: NATS_SERVER.skip },
+  async () => {
+    const b = await bench();
+    const [quick, slow] = tasksOf(2);
+    assert.ok(quick !== undefined && slow !== undefined);
+    const runner = new FakeTaskRunner(1, (task) =>
+      task.id === slow.id ? 'hold' : doneOutcome(task),
+    );
+    await b.worker(runner, { reportStartAfterMs: 400 });
+    await b.publish([quick]);
+    await waitFor('the quick outcome', () => b.outcomes().length === 1);
+    await b.publish([slow]);
+    await waitFor('the slow start', () => b.results.some((r) => r.type === 'started'));
+    assert.equal(runner.release(slow.id), true);
+    await waitFor('the slow outcome', () => b.outcomes().length === 2);
+    const kinds = b.results.map((r) => `${r.type} ${r.taskId === quick.id ? 'quick' : 'slow'}`);
+    assert.deepEqual(kinds, ['outcome quick', 'started slow', 'outcome slow']);
   },
 );
