@@ -65,12 +65,22 @@ export function encodeFloat32(values: ArrayLike<number>): string {
 
 /** The inverse of {@link encodeFloat32}. */
 export function decodeFloat32(data: string): Float32Array {
-  const bytes = Buffer.from(data, 'base64');
+  return float32FromBytes(Buffer.from(data, 'base64'));
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Little-endian float32 bytes as values (a copy: Buffer's pool may not align them to 4). */
+export function float32FromBytes(bytes: Uint8Array): Float32Array {
   if (bytes.length % 4 !== 0) {
     throw new RangeError(`decodeFloat32: ${bytes.length} bytes is not a whole number of floats`);
   }
+  if (LITTLE_ENDIAN) {
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const out = new Float32Array(bytes.length / 4);
-  for (let i = 0; i < out.length; i++) out[i] = bytes.readFloatLE(i * 4);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
 }
 

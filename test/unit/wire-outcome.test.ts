@@ -87,6 +87,18 @@ const bad: Array<[string, Record<string, unknown>, Record<string, unknown>?]> = 
   ['predictions wrong size', { predictions: { ...predictions, size: 10 } }],
   ['predictions short data', { predictions: { ...predictions, data: encodeFloat32([1, 2]) } }],
   [
+    // Decodes to the right length (a decoder skips the newline): only the text check sees it.
+    'predictions data not plain base64',
+    {
+      predictions: {
+        ...predictions,
+        data: `${predictions.data.slice(0, 8)}\n${predictions.data.slice(8)}`,
+      },
+    },
+  ],
+  ['reference fitMs infinite', { references: [{ ...reference, fitMs: Number.POSITIVE_INFINITY }] }],
+  ['wallMs NaN', { wallMs: Number.NaN }],
+  [
     'predictions NaN values',
     {
       predictions: { ...predictions, data: encodeFloat32(new Float64Array(256).fill(Number.NaN)) },
