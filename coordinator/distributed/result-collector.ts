@@ -39,6 +39,12 @@ function isPerMessageError(err: unknown): boolean {
  * the client buffers, and takes far less than the collector's ack wait to store.
  */
 const BATCH = 4096;
+/**
+ * The first batch of a step is small: storing starts as soon as it arrives, while the server
+ * reads and sends the first full batch, which is asked for before it is stored. A first batch
+ * of 4096 kept the collector waiting a tenth of a 10,000-result backlog's time.
+ */
+const FIRST_BATCH = 256;
 /** The client refuses pull requests that expire sooner. Unit: ms. */
 const MIN_EXPIRES_MS = 1000;
 /**
@@ -186,7 +192,11 @@ export class ResultCollector {
    */
   async step(expiresMs: number): Promise<number> {
     const pending = (await this.#results.info()).num_pending;
-    let batch = await this.#fetch(this.#results, Math.min(BATCH, Math.max(1, pending)), expiresMs);
+    let batch = await this.#fetch(
+      this.#results,
+      Math.min(FIRST_BATCH, Math.max(1, pending)),
+      expiresMs,
+    );
     let left = pending - batch.length;
     let handled = 0;
     while (batch.length > 0) {

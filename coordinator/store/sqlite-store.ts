@@ -81,6 +81,12 @@ function open(path: string, options: ResolvedSqliteStoreOptions): Database.Datab
     // Room for a whole collector batch's dirty pages (a few MB), so a transaction does not spill
     // pages into the WAL before its commit. Unit: KiB (negative).
     db.pragma('cache_size = -65536');
+    // Checkpoints every 64 MiB of WAL rather than SQLite's 4 MiB: each one copies pages into the
+    // database file and syncs it, and at the default a collector storing a backlog spent a
+    // quarter of its commit time there. The WAL file is cut back to that size afterwards.
+    // Units: pages of 4 KiB; bytes.
+    db.pragma('wal_autocheckpoint = 16384');
+    db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     db.pragma('foreign_keys = ON');
     return db;
   } catch (err) {
@@ -296,8 +302,8 @@ export class SqliteResultStore implements ResultStore, JetStreamLedger, ReadMode
     return this.#db.transaction(fn)();
   }
 
-  recordFailure(taskId: string, error: string): boolean {
-    return this.#stmts.markFailed.run({ id: taskId, error, stamp: now() }).changes > 0;
+  recordFailure(taskId: string, error: string, attempt = 0): boolean {
+    return this.#stmts.markFailed.run({ id: taskId, error, attempt, stamp: now() }).changes > 0;
   }
 
   progress(study: string): StudyProgress {
@@ -389,7 +395,8 @@ function prepare(db: Database.Database) {
       WHERE st.study = @study AND t.status NOT IN ('done', 'diverged') ORDER BY st.position`),
     openTasks: stmt(`SELECT t.spec_json FROM study_tasks st JOIN tasks t ON t.task_id = st.task_id
       WHERE st.study = @study AND t.status IN ('pending', 'running') ORDER BY st.position`),
-    markFailed: stmt(`UPDATE tasks SET status = 'failed', error = @error, updated_at = @stamp
+    markFailed: stmt(`UPDATE tasks SET status = 'failed', error = @error,
+      attempts = max(attempts, @attempt), updated_at = @stamp
       WHERE task_id = @id AND status NOT IN ('done', 'diverged')`),
     insertResult:
       stmt(`INSERT OR IGNORE INTO results (task_id, outcome, l1_error, l1_stderr, l2_error,
