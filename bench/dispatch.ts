@@ -2,19 +2,26 @@
  * Dispatch overhead of a distributed sweep on this machine: near-zero-work tasks (width 1, 1 step,
  * 1 training point, 16 evaluation points) through NATS JetStream, worker processes and SQLite.
  * Prints one JSON object:
+ * - per-task cost, local against distributed with as many training lanes (threads) on each
+ *   side, measured in this same invocation: 1 lane (one worker process with one thread against
+ *   `run --threads 1`), and --workers lanes (that many one-thread workers against
+ *   `run --threads <workers>`). Wall ms per task per lane, and the CPU ms per task that each
+ *   process of the distributed run used (workers, NATS server, coordinator) beside the local
+ *   run's: on a machine with fewer cores than processes the wall figure of many lanes measures
+ *   how the cores are shared, the CPU figures what each part costs;
  * - tasks per second end to end for a study published all at once, and the latency from publish
  *   to stored result, both under that load and for tasks sent one at a time;
- * - the per-task cost of a local run (the same CLI, --threads 1) against the per-task cost per
- *   worker thread of the distributed run, measured in this same invocation;
  * - ingest: results already waiting in the result stream, stored by a timed `collect --once`.
  *
  *   npm run build && node dist/bench/dispatch.js [--tasks 1000] [--workers 2] [--single 20]
- *     [--ingest-only] [--cpu-prof DIR]
+ *     [--report-start-after 1] [--ingest-only] [--cpu-prof DIR]
  *
+ * `--report-start-after S` is the workers' flag: 0 makes every task send its `started` report
+ * (the message mix of tasks longer than the default 1 s), which doubles the messages per result.
  * `--ingest-only` measures the ingest figure alone (for a backlog of --tasks results, quicker);
  * `--cpu-prof DIR` writes a V8 CPU profile of the timed `collect --once` into DIR.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +41,7 @@ const { values } = parseArgs({
     tasks: { type: 'string', default: '1000' },
     workers: { type: 'string', default: '2' },
     single: { type: 'string', default: '20' },
+    'report-start-after': { type: 'string', default: '1' },
     'ingest-only': { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
   },
@@ -41,6 +49,7 @@ const { values } = parseArgs({
 const taskCount = Number(values.tasks);
 const workerCount = Number(values.workers);
 const singleRuns = Number(values.single);
+const reportStartAfter = values['report-start-after'];
 const ingestOnly = values['ingest-only'];
 const profileDir = values['cpu-prof'];
 
@@ -138,14 +147,44 @@ async function waitForResults(url: string): Promise<number> {
   }
 }
 
+/**
+ * CPU time (user + system, all threads) a process has used so far, from /proc; NaN where there
+ * is no /proc (the figures that need it then say null). Unit: ms.
+ */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    // Fields 14 and 15 after the command name, in clock ticks (USER_HZ, 100 on Linux).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+const finite = (x: number): number | null => (Number.isFinite(x) ? round2(x) : null);
+
 const dir = mkdtempSync(join(tmpdir(), 'widthsweep-bench-'));
 const server = await TestNatsServer.start();
-const workers = Array.from({ length: workerCount }, (_, i) =>
+const startWorker = (i: number) =>
   startCli(
-    ['worker', '--nats', server.url, '--threads', '1', '--name', `bench-${i}`, '--grace', '1'],
+    [
+      'worker',
+      '--nats',
+      server.url,
+      '--threads',
+      '1',
+      '--name',
+      `bench-${i}`,
+      '--grace',
+      '1',
+      '--report-start-after',
+      reportStartAfter,
+    ],
     dir,
-  ),
-);
+  );
+// One worker first: the one-lane comparison runs before the others start.
+const workers = [startWorker(0)];
 try {
   const db = join(dir, 'bench.sqlite');
   const nats = ['--nats', server.url, '--db', db];
@@ -153,6 +192,7 @@ try {
   await runCli(['run', studyFile(dir, 'warmup', 4, 3 * taskCount), ...nats], dir);
 
   if (ingestOnly) {
+    for (let i = 1; i < workerCount; i++) workers.push(startWorker(i));
     const ingest = await measureIngest(nats);
     process.stdout.write(`${JSON.stringify({ bench: 'dispatch', machine: machine(), ingest })}\n`);
   } else {
@@ -165,24 +205,66 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Everything but the ingest figure, then the ingest figure. */
-async function measureAll(db: string, nats: readonly string[]): Promise<void> {
-  // The local run: the same CLI and runner, one thread, its own database.
-  const { summary: local, cpuMs: localCpuMs } = await runJson(
+/** A local run of `count` tasks on `threads` threads: wall and CPU ms per task. */
+async function localRun(name: string, count: number, threads: number) {
+  const { summary, cpuMs } = await runJson(
     [
       'run',
-      studyFile(dir, 'local', taskCount),
+      studyFile(dir, name, count),
       '--db',
-      join(dir, 'local.sqlite'),
+      join(dir, `${name}.sqlite`),
       '--threads',
-      '1',
+      String(threads),
     ],
     dir,
   );
+  return { wallMsPerTask: summary.wallMs / summary.total, cpuMsPerTask: cpuMs / summary.total };
+}
 
+/**
+ * A distributed run of `count` tasks on the workers running now: its summary, and the CPU ms per
+ * task that the workers, the NATS server and the coordinator process used.
+ */
+async function distributedRun(
+  nats: readonly string[],
+  name: string,
+  count: number,
+  firstSeed: number,
+) {
+  const cpu = () => ({
+    workers: workers.reduce((sum, w) => sum + processCpuMs(w.child.pid), 0),
+    server: processCpuMs(server.pid),
+  });
+  const before = cpu();
   const started = performance.now();
-  const { summary } = await runJson(['run', studyFile(dir, 'dispatch', taskCount), ...nats], dir);
-  const batchWallMs = performance.now() - started;
+  const { summary, cpuMs } = await runJson(
+    ['run', studyFile(dir, name, count, firstSeed), ...nats],
+    dir,
+  );
+  const processWallMs = performance.now() - started;
+  const after = cpu();
+  return {
+    summary,
+    processWallMs,
+    cpuMsPerTask: {
+      workers: (after.workers - before.workers) / summary.total,
+      nats_server: (after.server - before.server) / summary.total,
+      coordinator: cpuMs / summary.total,
+    },
+  };
+}
+
+/** Everything but the ingest figure, then the ingest figure. */
+async function measureAll(db: string, nats: readonly string[]): Promise<void> {
+  // One lane each side: `run --threads 1` against one worker with one thread.
+  const local1 = await localRun('local-1', taskCount, 1);
+  const dist1 = await distributedRun(nats, 'dispatch-1', taskCount, 4 * taskCount);
+  // --workers lanes each side.
+  for (let i = 1; i < workerCount; i++) workers.push(startWorker(i));
+  await runCli(['run', studyFile(dir, 'warmup-n', 2 * workerCount, 6 * taskCount), ...nats], dir);
+  const localN = await localRun('local-n', taskCount, workerCount);
+  const distN = await distributedRun(nats, 'dispatch', taskCount, 0);
+  const summary = distN.summary;
   const loaded = latencies(db, 'dispatch');
 
   const ingest = await measureIngest(nats);
@@ -204,24 +286,43 @@ async function measureAll(db: string, nats: readonly string[]): Promise<void> {
   }
   single.sort((a, b) => a - b);
 
-  const localMsPerTask = local.wallMs / local.total;
-  const distributedMsPerTask = (summary.wallMs * workerCount) / summary.total;
+  const perLane = (wallMs: number, lanes: number, total: number) => (wallMs * lanes) / total;
+  const lanes = (
+    lanesCount: number,
+    local: { wallMsPerTask: number; cpuMsPerTask: number },
+    dist: Awaited<ReturnType<typeof distributedRun>>,
+  ) => {
+    const localLane = local.wallMsPerTask * lanesCount;
+    const distLane = perLane(dist.summary.wallMs, lanesCount, dist.summary.total);
+    const c = dist.cpuMsPerTask;
+    return {
+      lanes: lanesCount,
+      wall_ms_per_task_per_lane: {
+        local: round2(localLane),
+        distributed: round2(distLane),
+        overhead: round2(distLane - localLane),
+      },
+      cpu_ms_per_task: {
+        local_process: round2(local.cpuMsPerTask),
+        distributed_workers: finite(c.workers),
+        distributed_nats_server: finite(c.nats_server),
+        distributed_coordinator: round2(c.coordinator),
+        distributed_total: finite(c.workers + c.nats_server + c.coordinator),
+      },
+    };
+  };
   process.stdout.write(
     `${JSON.stringify({
       bench: 'dispatch',
       machine: machine(),
       workers: workerCount,
       threads_per_worker: 1,
+      report_start_after_s: Number(reportStartAfter),
       tasks: summary.total,
       coordinator_wall_ms: Math.round(summary.wallMs),
-      process_wall_ms: Math.round(batchWallMs),
+      process_wall_ms: Math.round(distN.processWallMs),
       tasks_per_second: Number(((summary.total * 1000) / summary.wallMs).toFixed(1)),
-      per_task_ms: {
-        local_1_thread: round2(localMsPerTask),
-        local_cpu_per_task: round2(localCpuMs / local.total),
-        distributed_per_worker_thread: round2(distributedMsPerTask),
-        overhead: round2(distributedMsPerTask - localMsPerTask),
-      },
+      per_task: [lanes(1, local1, dist1), lanes(workerCount, localN, distN)],
       ingest,
       loaded_latency_ms: {
         p50: Math.round(quantile(loaded, 0.5)),

@@ -87,6 +87,11 @@ export class TestNatsServer {
     return this.#log;
   }
 
+  /** The running server's process id (benchmarks read its CPU time); undefined when stopped. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
   async #spawn(): Promise<void> {
     const args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
     if (this.#options.user !== undefined) {
