@@ -127,18 +127,22 @@ export class Coordinator {
     const study: StudyRef = { name: spec.name, key: this.#store.studyKey(spec.name) };
     const counters = none();
     const onEvent = how.onEvent ?? (() => {});
+    const open = new OpenTasks(() => {
+      const p = this.#store.progress(study.name);
+      return p.pending + p.running;
+    });
     const job: DispatchJob = {
       study,
       spec: this.#store.studySpec(spec.name) ?? spec,
       retryFailed: how.retryFailed,
       once: how.once,
       signal: this.#abort.signal,
-      sink: this.#sink(study, counters, onEvent),
+      sink: this.#sink(study, counters, (event) => {
+        open.note(event);
+        onEvent(event);
+      }),
       openTasks: (includeFailed) => this.#store.unfinishedTasks(study.name, includeFailed),
-      settled: () => {
-        const p = this.#store.progress(study.name);
-        return p.pending + p.running === 0;
-      },
+      settled: () => open.none(),
       attempts: (taskId) => this.#store.taskState(taskId)?.attempts ?? 0,
       started: (runner) => {
         const p = this.#store.progress(study.name);
@@ -212,6 +216,41 @@ export class Coordinator {
       await runCleanup(steps, 'coordinator');
     } finally {
       this.#state = 'closed';
+    }
+  }
+}
+
+/** How long a count of the open tasks is trusted, whatever happened since. Unit: ms. */
+const OPEN_RECOUNT_MS = 5000;
+
+/**
+ * Whether a study still has pending or running tasks, asked after every collecting step. Counting
+ * them is a query over the study's tasks (with a trickle of results, a millisecond per result
+ * stored); so the count is taken again only when it may have reached zero, or after
+ * OPEN_RECOUNT_MS, and in between lowered by each task that the events say has ended. A task can
+ * end only with an event; one that opens again (a failed task restarted) makes the estimate low,
+ * which only brings the next count forward.
+ */
+class OpenTasks {
+  readonly #count: () => number;
+  #open = 0;
+  #countedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(count: () => number) {
+    this.#count = count;
+  }
+
+  none(): boolean {
+    if (this.#open <= 0 || performance.now() - this.#countedAt > OPEN_RECOUNT_MS) {
+      this.#open = this.#count();
+      this.#countedAt = performance.now();
+    }
+    return this.#open === 0;
+  }
+
+  note(event: SweepEvent): void {
+    if (event.type === 'finished' || (event.type === 'attempt-failed' && event.final)) {
+      this.#open--;
     }
   }
 }
