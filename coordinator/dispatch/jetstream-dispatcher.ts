@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -27,6 +28,15 @@ import type { JetStreamLedger } from '../distributed/ledger.js';
 import { ResultCollector } from '../distributed/result-collector.js';
 import { publishMissingTasks } from '../distributed/task-publisher.js';
 import type { DispatchJob, Dispatcher } from './dispatcher.js';
+
+/**
+ * While fewer results than this arrive per collecting step, the next step waits GATHER_MS
+ * first: with near-zero tasks a step per result cost the coordinator 2-3 ms of CPU per result
+ * (most of it the consumer info and pull requests and a commit), against a tenth of that in a
+ * batch. A result is stored at most this much later (Unit: ms).
+ */
+const GATHER_BELOW = 256;
+const GATHER_MS = 20;
 
 export interface JetStreamDispatcherOptions {
   nats?: NatsConnectionOptions;
@@ -203,7 +213,10 @@ export class JetStreamDispatcher implements Dispatcher {
     while (!job.signal.aborted) {
       if (job.settled()) return;
       try {
-        await collector.step(1000);
+        const handled = await collector.step(1000);
+        // A trickle of results: let a few milliseconds of them gather, so that one step (a
+        // consumer info, a pull, a commit) stores them together rather than one at a time.
+        if (handled > 0 && handled < GATHER_BELOW) await sleep(GATHER_MS);
         if (Date.now() - lastLostCheck > this.#lostCheckIntervalMs) {
           lastLostCheck = Date.now();
           await this.#publishMissing(job, false);
