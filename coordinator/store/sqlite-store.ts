@@ -203,32 +203,34 @@ export class SqliteResultStore implements ResultStore, JetStreamLedger, ReadMode
     const stamp = now();
     const m = outcome.type === 'done' ? outcome.metrics : undefined;
     const tm = outcome.type === 'done' ? outcome.trainMetrics : undefined;
-    const inserted = s.insertResult.run({
-      id: outcome.taskId,
-      outcome: outcome.type,
-      l1: num(m?.l1Error),
-      l1se: num(m?.l1Stderr),
-      l2: num(m?.l2Error),
-      max: num(m?.maxError),
-      acc: num(m?.accuracy),
-      sharp: num(m?.sharpenedL1),
-      mis: num(m?.misclassified),
-      points: m?.evalPoints ?? null,
-      trainL1: num(tm?.l1Error),
-      trainL2: num(tm?.l2Error),
-      trainMax: num(tm?.maxError),
-      trainPoints: tm?.points ?? null,
-      loss: num(outcome.train.trainLoss),
-      steps: outcome.train.steps,
-      trainMs: outcome.train.trainMs,
-      wallMs: outcome.wallMs,
-      backend: outcome.train.backend,
-      optimizer: outcome.train.optimizer ?? null,
-      versions: JSON.stringify(outcome.train.versions),
-      curve: JSON.stringify(outcome.train.lossCurve.map(([st, l]) => [st, num(l)])),
-      worker: attempt.worker,
+    // Positional, in the statement's column order: binding 24 named parameters from an object
+    // cost twice as much per result as the array.
+    const inserted = s.insertResult.run(
+      outcome.taskId,
+      outcome.type,
+      num(m?.l1Error),
+      num(m?.l1Stderr),
+      num(m?.l2Error),
+      num(m?.maxError),
+      num(m?.accuracy),
+      num(m?.sharpenedL1),
+      num(m?.misclassified),
+      m?.evalPoints ?? null,
+      num(tm?.l1Error),
+      num(tm?.l2Error),
+      num(tm?.maxError),
+      tm?.points ?? null,
+      num(outcome.train.trainLoss),
+      outcome.train.steps,
+      outcome.train.trainMs,
+      outcome.wallMs,
+      outcome.train.backend,
+      outcome.train.optimizer ?? null,
+      JSON.stringify(outcome.train.versions),
+      JSON.stringify(outcome.train.lossCurve.map(([st, l]) => [st, num(l)])),
+      attempt.worker,
       stamp,
-    });
+    );
     if (inserted.changes === 0) return false;
     s.finishTask.run({
       id: outcome.taskId,
@@ -403,9 +405,7 @@ function prepare(db: Database.Database) {
       max_error, accuracy, sharpened_l1, misclassified, eval_points, train_l1_error, train_l2_error,
       train_max_error, train_points, train_loss, steps, train_ms, wall_ms, backend, optimizer,
       versions_json, loss_curve_json, worker, finished_at)
-      VALUES (@id, @outcome, @l1, @l1se, @l2, @max, @acc, @sharp, @mis, @points, @trainL1, @trainL2,
-      @trainMax, @trainPoints, @loss, @steps, @trainMs, @wallMs, @backend, @optimizer, @versions,
-      @curve, @worker, @stamp)`),
+      VALUES (${Array.from({ length: 24 }, () => '?').join(', ')})`),
     finishTask: stmt(`UPDATE tasks SET status = @status, error = @error,
       attempts = max(attempts, @attempt), updated_at = @stamp WHERE task_id = @id`),
     // A failed task starts again only with a newer attempt (an in-process retry of it); a late
