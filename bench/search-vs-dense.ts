@@ -16,7 +16,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { parse } from 'yaml';
 import { loadStudySpecFile } from '../shared/spec/load.js';
 import type { StudySpec } from '../shared/spec/study-spec.js';
@@ -28,6 +27,7 @@ import type { SearchCurve } from '../coordinator/search/search-curves.js';
 import { replaySearch, searchValue } from '../coordinator/search/search-replay.js';
 import type { CurveSearch, ResultLookup } from '../coordinator/search/search-replay.js';
 import { storedResultLookup } from '../coordinator/search/search-results.js';
+import { openReadModel } from '../coordinator/store/sqlite-read-model.js';
 
 const CLI = fileURLToPath(new URL('../../bin/widthsweep.js', import.meta.url));
 
@@ -55,11 +55,11 @@ function runStudy(file: string, db: string, threads: string): { seconds: number;
 }
 
 function withDb<T>(db: string, read: (lookup: ResultLookup) => T): T {
-  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  const reads = openReadModel(db);
   try {
-    return read(storedResultLookup(conn));
+    return read(storedResultLookup(reads));
   } finally {
-    conn.close();
+    reads.close();
   }
 }
 

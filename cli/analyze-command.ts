@@ -7,6 +7,7 @@ import type { AnalysisOptions, ResolvedAnalysisOptions } from '../coordinator/an
 import { loadPredictions, loadStudy, openForAnalysis } from '../coordinator/analysis/load.js';
 import { analysisJson, analysisMarkdown, analysisText } from '../coordinator/analysis/render.js';
 import { storedSearchState, withEpsSearch } from '../coordinator/search/search-analysis.js';
+import { SqliteReadModel } from '../coordinator/store/sqlite-read-model.js';
 import { choiceOption, dbOption } from './arguments.js';
 
 const FORMATS = ['table', 'markdown', 'json'] as const;
@@ -109,7 +110,9 @@ export function registerAnalyzeCommand(program: Command): void {
       const analysis = analyzeStudy(data, options);
       const out =
         flags.format === 'json'
-          ? JSON.stringify(withEpsSearch(analysisJson(analysis), db, data.spec))
+          ? JSON.stringify(
+              withEpsSearch(analysisJson(analysis), new SqliteReadModel(db), data.spec),
+            )
           : flags.format === 'markdown'
             ? analysisMarkdown(analysis)
             : analysisText(analysis);
@@ -118,7 +121,7 @@ export function registerAnalyzeCommand(program: Command): void {
         // Loaded on demand: vega and vega-lite add ~0.3 s to every CLI start otherwise.
         const { buildReport } = await import('../coordinator/report/report.js');
         const { searchMarks } = await import('../coordinator/report/search-layers.js');
-        const state = storedSearchState(db, data.spec);
+        const state = storedSearchState(new SqliteReadModel(db), data.spec);
         const search = state === undefined ? undefined : searchMarks(state);
         const html = await buildReport(analysis, data, (ids) => loadPredictions(db, ids), {
           search,

@@ -1,16 +1,16 @@
-import Database from 'better-sqlite3';
 import type { StudySpec } from '../shared/spec/study-spec.js';
 import { runSearch } from '../coordinator/search/search-driver.js';
 import type { RoundRunner } from '../coordinator/search/search-driver.js';
 import type { SearchState } from '../coordinator/search/search-replay.js';
 import { storedResultLookup } from '../coordinator/search/search-results.js';
 import { describeSearch } from '../coordinator/search/search-status.js';
+import { openReadModel } from '../coordinator/store/sqlite-read-model.js';
 import type { SweepSession } from './sweep-session.js';
 
 /**
  * Wraps a coordinator's session for a spec with a search section: run() drives the search's
- * rounds through `runRound`, extra() prints the brackets. Results are read back through a second,
- * read-only connection (the store's own is the writer's).
+ * rounds through `runRound`, extra() prints the brackets. Results are read back through a read
+ * model on a second, read-only connection (the store's own is the writer's).
  */
 export function searchSession(
   spec: StudySpec,
@@ -20,7 +20,7 @@ export function searchSession(
 ): SweepSession {
   const search = spec.search;
   if (search === undefined) return plain;
-  const reader = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const reader = openReadModel(dbPath);
   const lookup = storedResultLookup(reader);
   const abort = new AbortController();
   let state: SearchState | undefined;

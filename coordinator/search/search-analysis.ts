@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { TargetRef } from '../../shared/targets/target.js';
 import type { TrainMode } from '../../shared/train-mode.js';
@@ -7,6 +6,7 @@ import { epsSearchJson } from './search-json.js';
 import { curveKey } from './search-curves.js';
 import { replaySearch } from './search-replay.js';
 import type { SearchState } from './search-replay.js';
+import type { ReadModel } from '../store/read-model.js';
 import { storedResultLookup } from './search-results.js';
 
 interface GroupKeys {
@@ -18,11 +18,11 @@ interface GroupKeys {
 
 /** A stored study's search replayed from its results; undefined without a search section. */
 export function storedSearchState(
-  db: Database.Database,
+  reads: Pick<ReadModel, 'storedResult'>,
   storedSpec: Record<string, unknown>,
 ): SearchState | undefined {
   const spec = storedSpec as unknown as StudySpec;
-  return spec.search === undefined ? undefined : replaySearch(spec, storedResultLookup(db));
+  return spec.search === undefined ? undefined : replaySearch(spec, storedResultLookup(reads));
 }
 
 /**
@@ -32,11 +32,11 @@ export function storedSearchState(
  */
 export function withEpsSearch(
   json: Record<string, unknown>,
-  db: Database.Database,
+  reads: Pick<ReadModel, 'storedResult'>,
   storedSpec: Record<string, unknown>,
 ): Record<string, unknown> {
   const spec = storedSpec as unknown as StudySpec;
-  const state = storedSearchState(db, storedSpec);
+  const state = storedSearchState(reads, storedSpec);
   if (state === undefined) return json;
   const byKey = new Map(state.curves.map((c) => [c.curve.key, c]));
   const groups = (json.groups as Array<Record<string, unknown>>).map((g) => {

@@ -2,7 +2,7 @@ import { estimatedTaskCost } from '../../shared/expand.js';
 import type { SearchSpec } from '../../shared/spec/search.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
-import type { TaskStatus } from '../store/read-model.js';
+import type { StoredResult, TaskStatus } from '../store/read-model.js';
 import { curveShapeJudge } from './curve-judge.js';
 import type { CurveJudge } from './curve-judge.js';
 import { planCurve } from './search-core.js';
@@ -15,14 +15,6 @@ import type {
 } from './search-core.js';
 import { curveTasks, searchCurves } from './search-curves.js';
 import type { SearchCurve } from './search-curves.js';
-
-/** What the database holds for one task. */
-export interface StoredResult {
-  readonly status: TaskStatus;
-  readonly l1: number | null;
-  readonly sharpenedL1: number | null;
-  readonly wallMs: number | null;
-}
 
 /** A task's stored result, or undefined when the database has no row for it. */
 export type ResultLookup = (taskId: string) => StoredResult | undefined;

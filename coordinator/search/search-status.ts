@@ -1,38 +1,39 @@
-import Database from 'better-sqlite3';
 import type { SearchSpec } from '../../shared/spec/search.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import { searchEfficiency } from './search-efficiency.js';
 import { searchJson } from './search-json.js';
 import { replaySearch } from './search-replay.js';
 import type { SearchState } from './search-replay.js';
+import { openReadModel } from '../store/sqlite-read-model.js';
+import type { ReadModel } from '../store/read-model.js';
 import { storedResultLookup } from './search-results.js';
 import { renderSearch } from './search-output.js';
 
 /**
  * A study's search as `status` shows it: rounds, open brackets, decisions so far; undefined for
- * a study without a search section. Read through its own read-only connection.
+ * a study without a search section. Read through its own read-only read model.
  */
 export function searchStatus(
   dbPath: string,
   spec: StudySpec,
 ): { text: string; json: Record<string, unknown> } | undefined {
   if (spec.search === undefined) return undefined;
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const reads = openReadModel(dbPath);
   try {
-    return searchStatusOn(db, spec);
+    return searchStatusOn(reads, spec);
   } finally {
-    db.close();
+    reads.close();
   }
 }
 
-/** The same, on a connection the caller holds (the dashboard's read-only one). */
+/** The same, through a read model the caller holds (the dashboard's read-only one). */
 export function searchStatusOn(
-  db: Database.Database,
+  reads: Pick<ReadModel, 'storedResult'>,
   spec: StudySpec,
 ): { text: string; json: Record<string, unknown> } | undefined {
   const search = spec.search;
   if (search === undefined) return undefined;
-  return describeSearch(spec, search, replaySearch(spec, storedResultLookup(db)));
+  return describeSearch(spec, search, replaySearch(spec, storedResultLookup(reads)));
 }
 
 /** The search's text (brackets, decisions, cost) and its JSON, as `run` and `status` print them. */

@@ -7,6 +7,7 @@ import { groupSection, verdictsTable } from '../report/html.js';
 import { toVegaSpec } from '../report/render-svg.js';
 import { searchMarks } from '../report/search-layers.js';
 import { storedSearchState } from '../search/search-analysis.js';
+import { SqliteReadModel } from '../store/sqlite-read-model.js';
 
 /** One chart of a page: a Vega spec (compiled from the report's Vega-Lite spec) and a caption. */
 export interface ChartView {
@@ -44,7 +45,7 @@ export function buildAnalysisView(db: Database.Database, study: string): Analysi
   const started = performance.now();
   const data = loadStudy(db, study);
   const analysis = analyzeStudy(data);
-  const state = storedSearchState(db, data.spec);
+  const state = storedSearchState(new SqliteReadModel(db), data.spec);
   const search = state === undefined ? undefined : searchMarks(state);
   const targets = byTarget(analysis.groups);
   const charts = targets.map((groups, i) => {

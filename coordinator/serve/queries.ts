@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import { median } from '../../shared/stats.js';
 import { searchStatusOn } from '../search/search-status.js';
+import { SqliteReadModel } from '../store/sqlite-read-model.js';
 import type { StudyProgress } from '../store/read-model.js';
 
 /** A study's task counts and result rate, aggregated in SQL. */
@@ -168,10 +169,12 @@ function prepareStatements(db: Database.Database) {
 export class DashboardQueries {
   readonly #db: Database.Database;
   readonly #s: ReturnType<typeof prepareStatements>;
+  readonly #reads: SqliteReadModel;
 
   constructor(db: Database.Database) {
     this.#db = db;
     this.#s = prepareStatements(db);
+    this.#reads = new SqliteReadModel(db);
   }
 
   /**
@@ -207,7 +210,7 @@ export class DashboardQueries {
     const row = this.#s.spec.get(study) as { spec_json: string } | undefined;
     if (row === undefined) return undefined;
     const spec = JSON.parse(row.spec_json) as StudySpec;
-    return searchStatusOn(this.#db, { ...spec, routing: spec.routing ?? [] })?.text;
+    return searchStatusOn(this.#reads, { ...spec, routing: spec.routing ?? [] })?.text;
   }
 
   recentResults(study: string, limit: number): TaskListRow[] {

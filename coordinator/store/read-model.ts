@@ -30,6 +30,15 @@ export interface ResultRow {
   readonly accuracy: number | null;
 }
 
+/** What the database holds for one task: its status with the errors a search decides on. */
+export interface StoredResult {
+  readonly status: TaskStatus;
+  readonly l1: number | null;
+  readonly sharpenedL1: number | null;
+  /** Unit: ms. */
+  readonly wallMs: number | null;
+}
+
 export interface StudyInfo {
   readonly study: string;
   readonly createdAt: string;
@@ -63,4 +72,6 @@ export interface ReadModel {
   studyData(study: string): StudyData;
   /** The stored prediction grids of the given tasks, by task id. */
   predictions(taskIds: readonly string[]): Map<string, PredictionRecord>;
+  /** One task's status and errors, whichever study it belongs to; undefined without a row. */
+  storedResult(taskId: string): StoredResult | undefined;
 }

@@ -10,6 +10,7 @@ import type {
   ReadModel,
   ResultRow,
   StudyInfo,
+  StoredResult,
   StudyProgress,
   TaskStatus,
 } from './read-model.js';
@@ -98,6 +99,10 @@ export class SqliteReadModel implements ReadModel {
   predictions(taskIds: readonly string[]): Map<string, PredictionRecord> {
     return readPredictions(this.#db, taskIds);
   }
+
+  storedResult(taskId: string): StoredResult | undefined {
+    return this.#stmts.storedResult.get({ id: taskId }) as StoredResult | undefined;
+  }
 }
 
 /** A read model over its own read-only connection; close() releases it. */
@@ -121,5 +126,8 @@ function prepareReads(db: Database.Database) {
       coalesce(json_extract(t.spec_json, '$.train.mode'), 'direct') AS mode, t.status, r.l1_error AS l1Error, r.accuracy FROM study_tasks st
       JOIN tasks t ON t.task_id = st.task_id LEFT JOIN results r ON r.task_id = t.task_id
       WHERE st.study = @study ORDER BY st.position`),
+    storedResult: stmt(`SELECT t.status AS status, r.l1_error AS l1,
+      r.sharpened_l1 AS sharpenedL1, r.wall_ms AS wallMs
+      FROM tasks t LEFT JOIN results r ON r.task_id = t.task_id WHERE t.task_id = @id`),
   };
 }

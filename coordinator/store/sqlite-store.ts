@@ -15,6 +15,7 @@ import type {
   ExportRows,
   ReadModel,
   ResultRow,
+  StoredResult,
   StudyInfo,
   StudyProgress,
   TaskStatus,
@@ -346,6 +347,10 @@ export class SqliteResultStore implements ResultStore, JetStreamLedger, ReadMode
 
   predictions(taskIds: readonly string[]): Map<string, PredictionRecord> {
     return this.#reads.predictions(taskIds);
+  }
+
+  storedResult(taskId: string): StoredResult | undefined {
+    return this.#reads.storedResult(taskId);
   }
 
   close(): void {

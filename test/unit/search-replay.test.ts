@@ -4,7 +4,7 @@ import { validateStudySpec } from '../../shared/spec/validate.js';
 import type { StudySpec } from '../../shared/spec/study-spec.js';
 import type { Task } from '../../shared/task.js';
 import { replaySearch } from '../../coordinator/search/search-replay.js';
-import type { StoredResult } from '../../coordinator/search/search-replay.js';
+import type { StoredResult } from '../../coordinator/store/read-model.js';
 import { searchEfficiency } from '../../coordinator/search/search-efficiency.js';
 
 function spec(search: Record<string, unknown>, targets: unknown[] = ['sine']): StudySpec {
