@@ -171,3 +171,15 @@ test('faults local - SIGTERM while a 100k-task grid expands stops the run with 1
   const linked = rowsWhenReady(db, 'SELECT count(*) AS n FROM study_tasks')[0]?.n ?? 0;
   assert.equal(linked, 0);
 });
+
+test('faults local - a bad worker --report-start-after exits 2 naming the flag, before connecting', async () => {
+  for (const value of ['-1', 'abc', '']) {
+    // No server listens on this port: the flag is refused before any connection is tried.
+    const out = await runCli(
+      ['worker', '--nats', 'nats://127.0.0.1:1', '--report-start-after', value],
+      dir.path,
+    );
+    assert.equal(out.code, 2, out.stderr);
+    assert.match(out.stderr, /--report-start-after <seconds>.*expected seconds >= 0/);
+  }
+});
