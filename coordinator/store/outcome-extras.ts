@@ -40,8 +40,11 @@ export function prepareOutcomeExtras(db: Database.Database): OutcomeExtraStateme
   return new OutcomeExtraStatements(db);
 }
 
-/** SQLite has no NaN and would store NULL anyway; saying so keeps the rows honest. */
-const num = (value: number | null | undefined): number | null =>
+/**
+ * A metric as SQLite stores it: undefined and NaN become NULL (SQLite has no NaN and would store
+ * NULL anyway; saying so keeps the rows honest). The result row uses it too.
+ */
+export const num = (value: number | null | undefined): number | null =>
   value === null || value === undefined || Number.isNaN(value) ? null : value;
 
 /**

@@ -10,7 +10,7 @@ import type { JetStreamLedger } from '../distributed/ledger.js';
 import { prepareDeadLetters } from './dead-letters.js';
 import type { DeadLetter, StoredDeadLetter } from './dead-letters.js';
 import { migrate } from './migrations.js';
-import { prepareOutcomeExtras, storeOutcomeExtras } from './outcome-extras.js';
+import { num, prepareOutcomeExtras, storeOutcomeExtras } from './outcome-extras.js';
 import type {
   ExportRows,
   ReadModel,
@@ -42,10 +42,6 @@ const now = (): string => new Date().toISOString();
 
 /** Tasks registered between two turns of the event loop by registerStudyInterruptibly. */
 const REGISTER_SLICE = 2000;
-
-/** Undefined metrics and NaN become NULL; SQLite has no NaN and would store NULL anyway. */
-const num = (value: number | null | undefined): number | null =>
-  value === null || value === undefined || Number.isNaN(value) ? null : value;
 
 /**
  * Refuses, by reading only, a file that is some other program's SQLite database: one with tables

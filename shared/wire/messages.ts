@@ -81,8 +81,8 @@ const taskSchema = z.object({
   target: z.object({ name: z.string().min(1), params: z.record(z.string(), z.unknown()) }),
 });
 
-/** The zod result schema: the definition of a valid result message (exported for its tests). */
-export const resultSchema = z.discriminatedUnion('type', [
+/** The zod result schema: the definition of a valid result message. */
+const resultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), ...base }),
   z.object({ type: z.literal('outcome'), ...base, outcome: outcomeSchema, task: taskSchema }),
   z.object({
