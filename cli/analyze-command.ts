@@ -108,11 +108,14 @@ export function registerAnalyzeCommand(program: Command): void {
     try {
       const data = loadStudy(db, study);
       const analysis = analyzeStudy(data, options);
+      // Replayed once, for the JSON's brackets and the report's marks alike.
+      const state =
+        flags.format === 'json' || flags.report !== undefined
+          ? storedSearchState(new SqliteReadModel(db), data.spec)
+          : undefined;
       const out =
         flags.format === 'json'
-          ? JSON.stringify(
-              withEpsSearch(analysisJson(analysis), new SqliteReadModel(db), data.spec),
-            )
+          ? JSON.stringify(withEpsSearch(analysisJson(analysis), state, data.spec))
           : flags.format === 'markdown'
             ? analysisMarkdown(analysis)
             : analysisText(analysis);
@@ -121,7 +124,6 @@ export function registerAnalyzeCommand(program: Command): void {
         // Loaded on demand: vega and vega-lite add ~0.3 s to every CLI start otherwise.
         const { buildReport } = await import('../coordinator/report/report.js');
         const { searchMarks } = await import('../coordinator/report/search-layers.js');
-        const state = storedSearchState(new SqliteReadModel(db), data.spec);
         const search = state === undefined ? undefined : searchMarks(state);
         const html = await buildReport(analysis, data, (ids) => loadPredictions(db, ids), {
           search,

@@ -27,17 +27,17 @@ export function storedSearchState(
 
 /**
  * Adds a search's brackets to `analyze --format json`: `eps_search` next to each group's
- * `eps_width`, and the search's cost at the top. A study without a search section is returned
- * as it is. The search is replayed from the results, so a running search shows its open brackets.
+ * `eps_width`, and the search's cost at the top. `state` is the search replayed from the results
+ * (storedSearchState), so a running search shows its open brackets; without one (a study without
+ * a search section) the JSON is returned as it is.
  */
 export function withEpsSearch(
   json: Record<string, unknown>,
-  reads: Pick<ReadModel, 'storedResult'>,
+  state: SearchState | undefined,
   storedSpec: Record<string, unknown>,
 ): Record<string, unknown> {
-  const spec = storedSpec as unknown as StudySpec;
-  const state = storedSearchState(reads, storedSpec);
   if (state === undefined) return json;
+  const spec = storedSpec as unknown as StudySpec;
   const byKey = new Map(state.curves.map((c) => [c.curve.key, c]));
   const groups = (json.groups as Array<Record<string, unknown>>).map((g) => {
     const k = g as unknown as GroupKeys;
