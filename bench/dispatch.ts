@@ -272,29 +272,22 @@ async function measureAll(db: string, nats: readonly string[]): Promise<void> {
 
   const single: number[] = [];
   for (let i = 0; i < singleRuns; i++) {
-    const one = join(dir, `one-${i}.json`);
-    writeFileSync(
-      one,
-      JSON.stringify({
-        name: `one-${i}`,
-        grid: { dims: [1], widths: [1], seeds: [2 * taskCount + i], targets: ['sine'] },
-        ...recipe,
-      }),
+    const out = await runCli(
+      ['run', studyFile(dir, `one-${i}`, 1, 2 * taskCount + i), ...nats],
+      dir,
     );
-    const out = await runCli(['run', one, ...nats], dir);
     if (out.code !== 0) throw new Error(`single run failed: ${out.stderr}`);
     single.push(...latencies(db, `one-${i}`));
   }
   single.sort((a, b) => a - b);
 
-  const perLane = (wallMs: number, lanes: number, total: number) => (wallMs * lanes) / total;
   const lanes = (
     lanesCount: number,
     local: { wallMsPerTask: number; cpuMsPerTask: number },
     dist: Awaited<ReturnType<typeof distributedRun>>,
   ) => {
     const localLane = local.wallMsPerTask * lanesCount;
-    const distLane = perLane(dist.summary.wallMs, lanesCount, dist.summary.total);
+    const distLane = (dist.summary.wallMs / dist.summary.total) * lanesCount;
     const c = dist.cpuMsPerTask;
     return {
       lanes: lanesCount,
