@@ -13,6 +13,15 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
+/** A duration in seconds, fractions allowed, 0 or more. */
+export function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError(`expected seconds >= 0, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
 /** `--threads`: a positive integer up to the runner's hard cap (more is refused, exit 2). */
 export function parseThreads(value: string): number {
   const n = parsePositiveInt(value);

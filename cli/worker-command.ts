@@ -7,7 +7,7 @@ import { createTaskRunner } from '../worker/runner.js';
 import type { TaskRunner } from '../shared/task-runner.js';
 import { WorkerMetrics } from '../worker/worker-metrics.js';
 import type { BackendName } from '../worker/backends.js';
-import { backendOption, parseThreads } from './arguments.js';
+import { backendOption, parseSeconds, parseThreads } from './arguments.js';
 import { addNatsFlags, natsOptionsFrom } from './nats-flags.js';
 import type { NatsFlags } from './nats-flags.js';
 
@@ -25,14 +25,6 @@ function parsePort(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1 || n > 65535) {
     throw new InvalidArgumentError(`expected a TCP port 1-65535, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new InvalidArgumentError(`expected seconds >= 0, got ${JSON.stringify(value)}`);
   }
   return n;
 }
