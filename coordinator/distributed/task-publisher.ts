@@ -20,6 +20,56 @@ export interface PublishSummary {
 const WINDOW = 64;
 
 /**
+ * Records where published tasks sit in the stream, one transaction for every ack that arrived
+ * in the same turn of the event loop. A commit per task was a tenth of the coordinator's CPU in
+ * a study of short tasks (each commit writes and locks the WAL). A crash before the commit
+ * leaves a queued task with no recorded copy, as a crash between the ack and a per-task commit
+ * did: its result is stored all the same (the task is the study's), a failure report or an
+ * advisory about that copy is ignored, and the lost-task check publishes the task again if no
+ * result comes.
+ */
+class PublishRecorder {
+  readonly #ledger: JetStreamLedger;
+  #acked: Array<{ readonly taskId: string; readonly seq: number }> = [];
+  #scheduled = false;
+  #error: Error | undefined;
+
+  constructor(ledger: JetStreamLedger) {
+    this.#ledger = ledger;
+  }
+
+  /** Throws the error of an earlier commit, so the lane stops publishing. */
+  record(taskId: string, seq: number): void {
+    this.throwIfFailed();
+    this.#acked.push({ taskId, seq });
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      try {
+        this.flush();
+      } catch (err) {
+        this.#error ??= err instanceof Error ? err : new Error(String(err));
+      }
+    });
+  }
+
+  /** Commits what is recorded and not yet committed. */
+  flush(): void {
+    if (this.#acked.length === 0) return;
+    const acked = this.#acked;
+    this.#acked = [];
+    this.#ledger.transaction(() => {
+      for (const { taskId, seq } of acked) this.#ledger.recordPublished(taskId, seq);
+    });
+  }
+
+  throwIfFailed(): void {
+    if (this.#error !== undefined) throw this.#error;
+  }
+}
+
+/**
  * The ids of a study's tasks still in the work queue, waiting or in flight, in any pool: a task
  * queued for a pool that the routing no longer names is still queued, not lost.
  */
@@ -46,6 +96,7 @@ export async function publishMissingTasks(
   const queued = await queuedTaskIds(jsm, study);
   const missing = tasks.filter((t) => !queued.has(t.id));
   let next = 0;
+  const recorder = new PublishRecorder(ledger);
   const lane = async (): Promise<void> => {
     while (next < missing.length) {
       const task = missing[next++];
@@ -67,9 +118,15 @@ export async function publishMissingTasks(
         );
         ack = await publishWithRetry(js, subject, data, `${study.key}:${task.id}:${Date.now()}`);
       }
-      ledger.recordPublished(task.id, ack.seq);
+      recorder.record(task.id, ack.seq);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(WINDOW, missing.length) }, lane));
+  try {
+    await Promise.all(Array.from({ length: Math.min(WINDOW, missing.length) }, lane));
+  } finally {
+    // Also when a publish failed: the tasks already acked are in the stream.
+    recorder.flush();
+  }
+  recorder.throwIfFailed();
   return { published: missing.length, queued: tasks.length - missing.length };
 }
