@@ -21,7 +21,12 @@ export function startCli(
   cwd: string,
   env: NodeJS.ProcessEnv = {},
   entry: string = CLI,
-): { child: ChildProcess; done: Promise<CliResult> } {
+): {
+  child: ChildProcess;
+  done: Promise<CliResult>;
+  /** What the process has written so far. */
+  output: () => { stdout: string; stderr: string };
+} {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,7 +40,7 @@ export function startCli(
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  return { child, done };
+  return { child, done, output: () => ({ stdout, stderr }) };
 }
 
 export function runCli(

@@ -14,6 +14,8 @@ export const TINY = { train: { steps: 20, samples: 32 }, eval: { samples: 256 } 
 export interface RunningCli {
   readonly child: ChildProcess;
   readonly done: Promise<CliResult>;
+  /** What the process has written so far. */
+  readonly output: () => { stdout: string; stderr: string };
 }
 
 export const query = (db: string, sql: string, ...params: unknown[]) =>
@@ -21,14 +23,24 @@ export const query = (db: string, sql: string, ...params: unknown[]) =>
 export const count = (db: string, sql: string, ...params: unknown[]): number =>
   Number(query(db, sql, ...params)[0]?.n ?? 0);
 
+/**
+ * Waits for `condition`; on a timeout the failure quotes the end of what `processes` wrote to
+ * stderr, since a process that stalls rarely says why on its own.
+ */
 export async function waitFor(
   what: string,
   condition: () => boolean,
   timeoutMs = 90_000,
+  processes: Readonly<Record<string, RunningCli>> = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    if (Date.now() >= deadline) {
+      const said = Object.entries(processes).map(
+        ([name, p]) => `--- ${name} stderr:\n${p.output().stderr.slice(-4000)}`,
+      );
+      assert.fail([`timed out waiting for ${what}`, ...said].join('\n'));
+    }
     await sleep(200);
   }
 }

@@ -61,9 +61,16 @@ test(
         /5 replicas need a JetStream cluster of at least 5 servers; the server reports 3/,
       );
 
-      const workers = [h.startWorker(cluster.url, 'c1'), h.startWorker(cluster.url, 'c2')];
+      const c1 = h.startWorker(cluster.url, 'c1');
+      const c2 = h.startWorker(cluster.url, 'c2');
+      const workers = [c1, c2];
       const run = h.start(['run', path, '--nats', cluster.url, '--db', db, '--json']);
-      await waitFor('some results', () => count(db, 'SELECT count(*) AS n FROM results') >= 2);
+      await waitFor(
+        'some results',
+        () => count(db, 'SELECT count(*) AS n FROM results') >= 2,
+        90_000,
+        { run, c1, c2 },
+      );
       const jsm: JetStreamManager = await jetstreamManager(nc);
       const info = await jsm.streams.info(TASK_STREAM);
       // The default on a cluster of three: every stream on every node.
