@@ -16,17 +16,20 @@ export interface CliResult {
 }
 
 /** Starts the real CLI (or `entry`) in its own process; `done` resolves when it exits. */
+/** A CLI process started by startCli. */
+export interface RunningCli {
+  readonly child: ChildProcess;
+  readonly done: Promise<CliResult>;
+  /** What the process has written so far. */
+  readonly output: () => { stdout: string; stderr: string };
+}
+
 export function startCli(
   args: readonly string[],
   cwd: string,
   env: NodeJS.ProcessEnv = {},
   entry: string = CLI,
-): {
-  child: ChildProcess;
-  done: Promise<CliResult>;
-  /** What the process has written so far. */
-  output: () => { stdout: string; stderr: string };
-} {
+): RunningCli {
   const child = spawn(process.execPath, [entry, ...args], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

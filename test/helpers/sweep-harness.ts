@@ -4,19 +4,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FAULTY_CLI, startCli } from './cli.js';
-import type { CliResult } from './cli.js';
+import type { RunningCli } from './cli.js';
 import { rowsWhenReady } from './db.js';
 import { tempDir } from './temp.js';
 
 /** Training small enough that dispatch, not arithmetic, dominates. */
 export const TINY = { train: { steps: 20, samples: 32 }, eval: { samples: 256 } };
 
-export interface RunningCli {
-  readonly child: ChildProcess;
-  readonly done: Promise<CliResult>;
-  /** What the process has written so far. */
-  readonly output: () => { stdout: string; stderr: string };
-}
+export type { RunningCli };
 
 export const query = (db: string, sql: string, ...params: unknown[]) =>
   rowsWhenReady(db, sql, ...params);
