@@ -33,10 +33,13 @@ import type { DispatchJob, Dispatcher } from './dispatcher.js';
  * While fewer results than this arrive per collecting step, the next step waits GATHER_MS
  * first: with near-zero tasks a step per result cost the coordinator 2-3 ms of CPU per result
  * (most of it the consumer info and pull requests and a commit), against a tenth of that in a
- * batch. A result is stored at most this much later (Unit: ms).
+ * batch. A result is stored at most this much later (Unit: ms). 100 rather than 20: one worker
+ * lane of 12 ms tasks then cost the coordinator 2.9-3.2 ms of CPU per task instead of 4.3-5.0
+ * (bench:dispatch, three runs each), CPU that a 2-core machine takes from the workers; at
+ * thousands of results a second a step handles GATHER_BELOW or more and does not wait.
  */
 const GATHER_BELOW = 256;
-const GATHER_MS = 20;
+const GATHER_MS = 100;
 
 export interface JetStreamDispatcherOptions {
   nats?: NatsConnectionOptions;
