@@ -15,7 +15,6 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Starts the real CLI (or `entry`) in its own process; `done` resolves when it exits. */
 /** A CLI process started by startCli. */
 export interface RunningCli {
   readonly child: ChildProcess;
@@ -24,6 +23,7 @@ export interface RunningCli {
   readonly output: () => { stdout: string; stderr: string };
 }
 
+/** Starts the real CLI (or `entry`) in its own process; `done` resolves when it exits. */
 export function startCli(
   args: readonly string[],
   cwd: string,

@@ -11,8 +11,6 @@ import { tempDir } from './temp.js';
 /** Training small enough that dispatch, not arithmetic, dominates. */
 export const TINY = { train: { steps: 20, samples: 32 }, eval: { samples: 256 } };
 
-export type { RunningCli };
-
 export const query = (db: string, sql: string, ...params: unknown[]) =>
   rowsWhenReady(db, sql, ...params);
 export const count = (db: string, sql: string, ...params: unknown[]): number =>
